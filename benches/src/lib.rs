@@ -1,0 +1,1 @@
+//! Criterion benchmarks for the Lightspeed crates; see `benches/` and `docs/performance.md`.

@@ -1,0 +1,1 @@
+//! Runnable examples for the Lightspeed crates; see the `examples/` folder of this crate.
