@@ -853,6 +853,18 @@ mod tests {
         );
         assert!(serde_json::from_value::<T>(json!({"at": false})).is_err());
         assert_eq!(format_filter_timestamp(&t.at), "2024-11-20 03:07:55");
+
+        #[derive(Deserialize, Serialize)]
+        struct Legacy {
+            #[serde(with = "crate::lenient::space_timestamp")]
+            sale_date: DateTime<Utc>,
+        }
+        let legacy: Legacy =
+            serde_json::from_value(json!({"sale_date": "2017-12-06T04:30:36Z"})).unwrap();
+        assert_eq!(
+            serde_json::to_value(&legacy).unwrap(),
+            json!({"sale_date": "2017-12-06 04:30:36"})
+        );
     }
 
     #[test]

@@ -283,7 +283,10 @@ impl BudgetSnapshot {
             worst = worst.max(needed);
         }
         if let Some(rate) = self.per_second {
-            let paced = Duration::from_millis(calls.saturating_mul(1000) / u64::from(rate.max(1)));
+            // The first second's worth goes out as a burst, the rest at the rate.
+            let rate = u64::from(rate.max(1));
+            let paced =
+                Duration::from_millis(calls.saturating_sub(rate).saturating_mul(1000) / rate);
             worst = worst.max(paced);
         }
         worst
@@ -838,9 +841,10 @@ mod tests {
         assert_eq!(snapshot.time_for(0), Duration::ZERO);
         assert_eq!(
             snapshot.time_for(300),
-            Duration::from_secs(15),
-            "paced at 20/s"
+            Duration::from_secs(14),
+            "a burst of 20, then 20/s"
         );
+        assert_eq!(snapshot.time_for(20), Duration::ZERO, "one burst");
         assert_eq!(snapshot.time_for(301), Duration::from_secs(300));
         assert_eq!(snapshot.time_for(900), Duration::from_secs(600));
         // 30,000 calls: 12,000 today, 12,000 after the reset in an hour, 6,000 a day later.
