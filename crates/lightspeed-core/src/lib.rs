@@ -101,6 +101,12 @@ pub use transport::{
     TransportErrorKind,
 };
 
+// The user guide's Rust snippets are compiled and run as doctests, so the guide stays true to
+// the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/rate-limits-and-retries.md")]
+struct GuideRateLimitsAndRetries;
+
 /// Money, prices and quantities: `rust_decimal::Decimal`, re-exported so users need not pin it.
 pub use rust_decimal::Decimal;
 /// Secret strings for credentials, re-exported from `secrecy`.
