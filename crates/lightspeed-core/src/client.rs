@@ -207,7 +207,6 @@ impl Client {
                 headers: headers.clone(),
                 body: body.clone(),
             };
-            inner.auth.authorize(&mut http).await?;
             let permit = match inner.limiter.acquire_before(Some(deadline)).await {
                 Ok(permit) => permit,
                 Err(reset) => {
@@ -218,6 +217,8 @@ impl Client {
                     });
                 }
             };
+            // Credentials are taken after any wait, so a token refreshed meanwhile is used.
+            inner.auth.authorize(&mut http).await?;
             tracing::debug!(method = %method, path = %info.path, "sending request");
             let outcome = inner.transport.send(http).await;
             match &outcome {

@@ -55,7 +55,8 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// A policy that sends every request once and never waits.
+    /// A policy that sends every request once and never waits: no retries, and a request that
+    /// would have to wait for a rate-limit window to reset fails with `Error::RateLimited`.
     pub fn never() -> Self {
         Self {
             max_attempts: 1,

@@ -125,7 +125,9 @@ fn classify(error: reqwest::Error) -> TransportError {
     // The URL is in our own error context already; dropping it here keeps query strings out of
     // messages.
     let error = error.without_url();
-    let kind = if error.is_connect() {
+    let kind = if error.is_builder() {
+        TransportErrorKind::Other
+    } else if error.is_connect() {
         TransportErrorKind::Connect
     } else if error.is_timeout() {
         TransportErrorKind::Timeout

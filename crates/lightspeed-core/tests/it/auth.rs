@@ -175,3 +175,58 @@ async fn the_application_name_goes_in_the_user_agent() {
         .await
         .unwrap();
 }
+
+/// Hands out a token that changes at virtual time 2 s, as an OAuth holder refreshed elsewhere.
+#[derive(Debug)]
+struct ChangesAtTwoSeconds(lightspeed_core::ManualClock);
+
+#[async_trait]
+impl Authenticator for ChangesAtTwoSeconds {
+    async fn authorize(&self, request: &mut HttpRequest) -> lightspeed_core::Result<()> {
+        use lightspeed_core::Clock;
+        let token = if self.0.now() >= std::time::Duration::from_secs(2) {
+            "new"
+        } else {
+            "old"
+        };
+        request.headers.insert(
+            http::header::AUTHORIZATION,
+            BearerAuth::header_value_for(&SecretString::from(token))?,
+        );
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn credentials_are_taken_after_a_rate_limit_wait() {
+    let server = MockServer::start().await;
+    Mock::given(header("authorization", "Bearer old"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-RateLimit-Remaining", "0")
+                .insert_header("X-RateLimit-Reset", "2"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(header("authorization", "Bearer new"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = clock();
+    let client = builder(&server, &clock)
+        .auth(ChangesAtTwoSeconds(clock.clone()))
+        .rate_limit(lightspeed_core::RateLimitPolicy::xseries(1))
+        .build()
+        .unwrap();
+
+    client
+        .execute(Request::get("api/2.0/products"))
+        .await
+        .unwrap();
+    client
+        .execute(Request::get("api/2.0/products"))
+        .await
+        .unwrap();
+}
