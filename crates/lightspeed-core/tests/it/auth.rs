@@ -70,6 +70,15 @@ struct Rotating {
     refreshes: Mutex<u32>,
 }
 
+impl Rotating {
+    fn expired() -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Rotating {
+            token: Mutex::new("expired".into()),
+            refreshes: Mutex::new(0),
+        })
+    }
+}
+
 #[async_trait]
 impl Authenticator for Rotating {
     async fn authorize(&self, request: &mut HttpRequest) -> lightspeed_core::Result<()> {
@@ -104,10 +113,7 @@ async fn a_401_refreshes_the_token_and_retries_once() {
         .expect(1)
         .mount(&server)
         .await;
-    let auth = std::sync::Arc::new(Rotating {
-        token: Mutex::new("expired".into()),
-        refreshes: Mutex::new(0),
-    });
+    let auth = Rotating::expired();
     let clock = clock();
     let client = builder(&server, &clock)
         .shared_auth(auth.clone())
@@ -129,10 +135,7 @@ async fn a_second_401_after_a_refresh_is_reported_not_looped() {
         .expect(2)
         .mount(&server)
         .await;
-    let auth = std::sync::Arc::new(Rotating {
-        token: Mutex::new("expired".into()),
-        refreshes: Mutex::new(0),
-    });
+    let auth = Rotating::expired();
     let clock = clock();
     let client = builder(&server, &clock)
         .shared_auth(auth.clone())

@@ -2,7 +2,7 @@
 
 use futures::TryStreamExt;
 use lightspeed_core::pagination::{CursorPage, cursor_pages, page_numbered};
-use lightspeed_core::{Error, Request};
+use lightspeed_core::{Client, Error, Request};
 use serde::Deserialize;
 use serde_json::json;
 use wiremock::matchers::{method, path, query_param};
@@ -72,6 +72,26 @@ struct Page {
     version: Option<VersionRange>,
 }
 
+/// Fetches one X-Series 2.0 page after `after`; the next cursor is the page's `version.max`.
+fn fetch_page(
+    client: &Client,
+    request: &Request,
+    after: i64,
+) -> impl Future<Output = lightspeed_core::Result<CursorPage<Product, i64>>> + use<> {
+    let client = client.clone();
+    let request = request
+        .clone()
+        .query("after", after)
+        .query("page_size", 1000);
+    async move {
+        let page = client.execute(request).await?.json::<Page>()?;
+        Ok(CursorPage {
+            next: page.version.and_then(|v| v.max),
+            items: page.data,
+        })
+    }
+}
+
 #[tokio::test]
 async fn xseries_version_cursor_is_walked_until_an_empty_page() {
     let server = MockServer::start().await;
@@ -97,18 +117,7 @@ async fn xseries_version_cursor_is_walked_until_an_empty_page() {
     let request = Request::get("api/2.0/products");
 
     let pages: Vec<CursorPage<Product, i64>> = cursor_pages(request.info(), 0i64, |after| {
-        let client = client.clone();
-        let request = request
-            .clone()
-            .query("after", after)
-            .query("page_size", 1000);
-        async move {
-            let page = client.execute(request).await?.json::<Page>()?;
-            Ok(CursorPage {
-                next: page.version.and_then(|v| v.max),
-                items: page.data,
-            })
-        }
+        fetch_page(&client, &request, after)
     })
     .try_collect()
     .await
@@ -143,15 +152,7 @@ async fn a_server_that_repeats_the_cursor_ends_with_an_error() {
 
     let result: Result<Vec<CursorPage<Product, i64>>, Error> =
         cursor_pages(request.info(), 0i64, |after| {
-            let client = client.clone();
-            let request = request.clone().query("after", after);
-            async move {
-                let page = client.execute(request).await?.json::<Page>()?;
-                Ok(CursorPage {
-                    next: page.version.and_then(|v| v.max),
-                    items: page.data,
-                })
-            }
+            fetch_page(&client, &request, after)
         })
         .try_collect()
         .await;
