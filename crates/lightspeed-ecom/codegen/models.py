@@ -19,7 +19,7 @@ MODEL_KINDS = {
     'bool': ('Option<bool>', 'default, with = "lightspeed_core::lenient::option_bool", ' + SKIP),
     'ts': ('Option<DateTime<FixedOffset>>', 'default, with = "crate::serde_util::time", ' + SKIP),
     'fdate': ('Option<NaiveDate>', 'default, with = "crate::serde_util::falsy_date"'),
-    'list': ('Option<ListLink>', 'default, with = "crate::serde_util::opt", ' + SKIP),
+    'list': ('Option<ListLink>', 'default, with = "crate::serde_util::falsy"'),
     'json': ('Option<Value>', 'default, ' + SKIP),
     'secret': ('Option<ApiKey>', 'default, with = "crate::serde_util::opt", ' + SKIP),
 }

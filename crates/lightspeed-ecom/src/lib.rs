@@ -51,6 +51,7 @@
 //! ```
 
 pub mod client;
+pub mod conformance;
 pub mod connection;
 pub mod error;
 pub mod language;

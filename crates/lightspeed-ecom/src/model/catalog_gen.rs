@@ -130,12 +130,7 @@ pub struct Product {
     #[serde(rename = "brand", default, with = "crate::serde_util::falsy")]
     pub brand: Option<Link<BrandId>>,
     /// The category links (`categories/products?product=ID`).
-    #[serde(
-        rename = "categories",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "categories", default, with = "crate::serde_util::falsy")]
     pub categories: Option<ListLink>,
     /// The delivery date.
     #[serde(rename = "deliverydate", default, with = "crate::serde_util::falsy")]
@@ -144,81 +139,40 @@ pub struct Product {
     #[serde(rename = "image", default, with = "crate::serde_util::falsy")]
     pub image: Option<File>,
     /// The images (`products/ID/images`).
-    #[serde(
-        rename = "images",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "images", default, with = "crate::serde_util::falsy")]
     pub images: Option<ListLink>,
     /// Related products.
-    #[serde(
-        rename = "relations",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "relations", default, with = "crate::serde_util::falsy")]
     pub relations: Option<ListLink>,
     /// Metafields.
-    #[serde(
-        rename = "metafields",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "metafields", default, with = "crate::serde_util::falsy")]
     pub metafields: Option<ListLink>,
     /// Reviews.
-    #[serde(
-        rename = "reviews",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reviews", default, with = "crate::serde_util::falsy")]
     pub reviews: Option<ListLink>,
     /// The type (specification set).
     #[serde(rename = "type", default, with = "crate::serde_util::falsy")]
     pub product_type: Option<Link<TypeId>>,
     /// Attribute values (`products/ID/attributes`).
-    #[serde(
-        rename = "attributes",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "attributes", default, with = "crate::serde_util::falsy")]
     pub attributes: Option<ListLink>,
     /// The supplier.
     #[serde(rename = "supplier", default, with = "crate::serde_util::falsy")]
     pub supplier: Option<Link<SupplierId>>,
     /// Tag links.
-    #[serde(
-        rename = "tags",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tags", default, with = "crate::serde_util::falsy")]
     pub tags: Option<ListLink>,
     /// The variants (`variants?product=ID`).
-    #[serde(
-        rename = "variants",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "variants", default, with = "crate::serde_util::falsy")]
     pub variants: Option<ListLink>,
     /// Stock movements.
-    #[serde(
-        rename = "movements",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "movements", default, with = "crate::serde_util::falsy")]
     pub movements: Option<ListLink>,
     /// Quantity discounts.
     #[serde(
         rename = "quantityDiscounts",
         default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
+        with = "crate::serde_util::falsy"
     )]
     pub quantity_discounts: Option<ListLink>,
     /// The labels of the template data fields (`{}` or `[]` when none).
@@ -738,20 +692,10 @@ pub struct Variant {
     #[serde(rename = "product", default, with = "crate::serde_util::falsy")]
     pub product: Option<Link<ProductId>>,
     /// Stock movements.
-    #[serde(
-        rename = "movements",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "movements", default, with = "crate::serde_util::falsy")]
     pub movements: Option<ListLink>,
     /// Metafields.
-    #[serde(
-        rename = "metafields",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "metafields", default, with = "crate::serde_util::falsy")]
     pub metafields: Option<ListLink>,
     /// Additional cost.
     #[serde(rename = "additionalcost", default, with = "crate::serde_util::falsy")]
@@ -958,20 +902,10 @@ pub struct Category {
     #[serde(rename = "parent", default, with = "crate::serde_util::falsy")]
     pub parent: Option<Link<CategoryId>>,
     /// The child categories (`categories?parent=ID`).
-    #[serde(
-        rename = "children",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "children", default, with = "crate::serde_util::falsy")]
     pub children: Option<ListLink>,
     /// The product links (`categories/products?category=ID`).
-    #[serde(
-        rename = "products",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "products", default, with = "crate::serde_util::falsy")]
     pub products: Option<ListLink>,
     /// Fields this crate does not model, kept as received so that they encode back.
     #[serde(flatten)]
@@ -1058,12 +992,7 @@ pub struct Brand {
     #[serde(rename = "image", default, with = "crate::serde_util::falsy")]
     pub image: Option<File>,
     /// Its products (`products?brand=ID`).
-    #[serde(
-        rename = "products",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "products", default, with = "crate::serde_util::falsy")]
     pub products: Option<ListLink>,
     /// Fields this crate does not model, kept as received so that they encode back.
     #[serde(flatten)]
@@ -1102,12 +1031,7 @@ pub struct ProductType {
     )]
     pub title: Option<String>,
     /// Its attributes (`types/attributes?type=ID`).
-    #[serde(
-        rename = "attributes",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "attributes", default, with = "crate::serde_util::falsy")]
     pub attributes: Option<ListLink>,
     /// Fields this crate does not model, kept as received so that they encode back.
     #[serde(flatten)]
@@ -1154,12 +1078,7 @@ pub struct Attribute {
     )]
     pub default_value: Option<String>,
     /// The types it belongs to.
-    #[serde(
-        rename = "types",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "types", default, with = "crate::serde_util::falsy")]
     pub types: Option<ListLink>,
     /// Fields this crate does not model, kept as received so that they encode back.
     #[serde(flatten)]
@@ -1263,12 +1182,7 @@ pub struct Tag {
     )]
     pub title: Option<String>,
     /// Its product links (`tags/products?tag=ID`).
-    #[serde(
-        rename = "products",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "products", default, with = "crate::serde_util::falsy")]
     pub products: Option<ListLink>,
     /// Fields this crate does not model, kept as received so that they encode back.
     #[serde(flatten)]

@@ -830,47 +830,22 @@ pub struct Order {
     #[serde(rename = "customer", default, with = "crate::serde_util::falsy")]
     pub customer: Option<Link<CustomerId>>,
     /// Invoices (webhooks inline them).
-    #[serde(
-        rename = "invoices",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoices", default, with = "crate::serde_util::falsy")]
     pub invoices: Option<ListLink>,
     /// Shipments (webhooks inline them).
-    #[serde(
-        rename = "shipments",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shipments", default, with = "crate::serde_util::falsy")]
     pub shipments: Option<ListLink>,
     /// Order lines (webhooks inline them).
-    #[serde(
-        rename = "products",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "products", default, with = "crate::serde_util::falsy")]
     pub products: Option<ListLink>,
     /// Metafields.
-    #[serde(
-        rename = "metafields",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "metafields", default, with = "crate::serde_util::falsy")]
     pub metafields: Option<ListLink>,
     /// The quote the order came from.
     #[serde(rename = "quote", default, with = "crate::serde_util::falsy")]
     pub quote: Option<Link<RecordId>>,
     /// Order events.
-    #[serde(
-        rename = "events",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "events", default, with = "crate::serde_util::falsy")]
     pub events: Option<ListLink>,
     /// Fields this crate does not model, kept as received so that they encode back.
     #[serde(flatten)]
@@ -1468,71 +1443,31 @@ pub struct Customer {
     )]
     pub do_notify_password: Option<bool>,
     /// Customer groups.
-    #[serde(
-        rename = "groups",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "groups", default, with = "crate::serde_util::falsy")]
     pub groups: Option<ListLink>,
     /// Invoices.
-    #[serde(
-        rename = "invoices",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "invoices", default, with = "crate::serde_util::falsy")]
     pub invoices: Option<ListLink>,
     /// The customer's language.
     #[serde(rename = "language", default, with = "crate::serde_util::falsy")]
     pub language: Option<ShopLanguage>,
     /// Orders.
-    #[serde(
-        rename = "orders",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "orders", default, with = "crate::serde_util::falsy")]
     pub orders: Option<ListLink>,
     /// Reviews.
-    #[serde(
-        rename = "reviews",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reviews", default, with = "crate::serde_util::falsy")]
     pub reviews: Option<ListLink>,
     /// Shipments.
-    #[serde(
-        rename = "shipments",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shipments", default, with = "crate::serde_util::falsy")]
     pub shipments: Option<ListLink>,
     /// Tickets.
-    #[serde(
-        rename = "tickets",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tickets", default, with = "crate::serde_util::falsy")]
     pub tickets: Option<ListLink>,
     /// Metafields.
-    #[serde(
-        rename = "metafields",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "metafields", default, with = "crate::serde_util::falsy")]
     pub metafields: Option<ListLink>,
     /// Login tokens.
-    #[serde(
-        rename = "login",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "login", default, with = "crate::serde_util::falsy")]
     pub login: Option<ListLink>,
     /// Fields this crate does not model, kept as received so that they encode back.
     #[serde(flatten)]
@@ -1643,28 +1578,13 @@ pub struct Invoice {
     #[serde(rename = "customer", default, with = "crate::serde_util::falsy")]
     pub customer: Option<Link<CustomerId>>,
     /// Invoice lines.
-    #[serde(
-        rename = "items",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "items", default, with = "crate::serde_util::falsy")]
     pub items: Option<ListLink>,
     /// Metafields.
-    #[serde(
-        rename = "metafields",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "metafields", default, with = "crate::serde_util::falsy")]
     pub metafields: Option<ListLink>,
     /// Order events.
-    #[serde(
-        rename = "events",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "events", default, with = "crate::serde_util::falsy")]
     pub events: Option<ListLink>,
     /// Fields this crate does not model, kept as received so that they encode back.
     #[serde(flatten)]
@@ -1749,28 +1669,13 @@ pub struct Shipment {
     #[serde(rename = "order", default, with = "crate::serde_util::falsy")]
     pub order: Option<Link<OrderId>>,
     /// Shipment lines.
-    #[serde(
-        rename = "products",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "products", default, with = "crate::serde_util::falsy")]
     pub products: Option<ListLink>,
     /// Metafields.
-    #[serde(
-        rename = "metafields",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "metafields", default, with = "crate::serde_util::falsy")]
     pub metafields: Option<ListLink>,
     /// Order events.
-    #[serde(
-        rename = "events",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "events", default, with = "crate::serde_util::falsy")]
     pub events: Option<ListLink>,
     /// Fields this crate does not model, kept as received so that they encode back.
     #[serde(flatten)]

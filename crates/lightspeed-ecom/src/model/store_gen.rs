@@ -172,52 +172,22 @@ pub struct Shop {
     )]
     pub currency: Option<Currency>,
     /// Company details.
-    #[serde(
-        rename = "company",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "company", default, with = "crate::serde_util::falsy")]
     pub company: Option<ListLink>,
     /// Plan limits.
-    #[serde(
-        rename = "limits",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "limits", default, with = "crate::serde_util::falsy")]
     pub limits: Option<ListLink>,
     /// Custom JavaScript.
-    #[serde(
-        rename = "javascript",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "javascript", default, with = "crate::serde_util::falsy")]
     pub javascript: Option<ListLink>,
     /// Website settings.
-    #[serde(
-        rename = "website",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "website", default, with = "crate::serde_util::falsy")]
     pub website: Option<ListLink>,
     /// Scripts.
-    #[serde(
-        rename = "scripts",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "scripts", default, with = "crate::serde_util::falsy")]
     pub scripts: Option<ListLink>,
     /// Metafields.
-    #[serde(
-        rename = "metafields",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "metafields", default, with = "crate::serde_util::falsy")]
     pub metafields: Option<ListLink>,
     /// Fields this crate does not model, kept as received so that they encode back.
     #[serde(flatten)]
@@ -292,36 +262,16 @@ pub struct Account {
     )]
     pub api_key: Option<ApiKey>,
     /// Sign-out link.
-    #[serde(
-        rename = "signout",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "signout", default, with = "crate::serde_util::falsy")]
     pub signout: Option<ListLink>,
     /// Permissions link.
-    #[serde(
-        rename = "permissions",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "permissions", default, with = "crate::serde_util::falsy")]
     pub permissions: Option<ListLink>,
     /// Rate limit link.
-    #[serde(
-        rename = "ratelimit",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ratelimit", default, with = "crate::serde_util::falsy")]
     pub ratelimit: Option<ListLink>,
     /// Metafields.
-    #[serde(
-        rename = "metafields",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "metafields", default, with = "crate::serde_util::falsy")]
     pub metafields: Option<ListLink>,
     /// Fields this crate does not model, kept as received so that they encode back.
     #[serde(flatten)]
