@@ -504,14 +504,24 @@ fn decode_envelope<R: DeserializeOwned>(
     if !starts_with_object {
         return Ok(Found::Nothing);
     }
-    let seed = EnvelopeSeed::<R> {
+    let seed = || EnvelopeSeed::<R> {
         keys,
         marker: PhantomData,
     };
+    // Fast path without path tracking (which costs an allocation per key); a body that fails
+    // is decoded again with tracking, so the error names the JSON path.
+    let mut de = serde_json::Deserializer::from_slice(body);
+    if let Ok(found) =
+        de::DeserializeSeed::deserialize(seed(), &mut de).and_then(|found| de.end().map(|()| found))
+    {
+        return Ok(found);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let mut track = serde_path_to_error::Track::new();
     let tracked = serde_path_to_error::Deserializer::new(&mut de, &mut track);
-    match de::DeserializeSeed::deserialize(seed, tracked) {
+    match de::DeserializeSeed::deserialize(seed(), tracked)
+        .and_then(|found| de.end().map(|()| found))
+    {
         Ok(found) => Ok(found),
         Err(source) => Err(lightspeed_core::Error::Decode {
             request: None,

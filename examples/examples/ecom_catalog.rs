@@ -1,0 +1,125 @@
+//! Lists a shop's products with their variants (SKU, price, stock).
+//!
+//! Reads the connection from the environment:
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `LIGHTSPEED_ECOM_KEY`, `LIGHTSPEED_ECOM_SECRET` | the API key and secret (back office: Settings > Developers) |
+//! | `LIGHTSPEED_ECOM_CLUSTER` | `eu1` or `us1`, or instead: |
+//! | `LIGHTSPEED_ECOM_BASE_URL` | any base URL (a local emulator, a proxy) |
+//! | `LIGHTSPEED_ECOM_LANGUAGE` | the language to read texts in (`nl`, `en`...) |
+//!
+//! ```text
+//! LIGHTSPEED_ECOM_KEY=... LIGHTSPEED_ECOM_SECRET=... LIGHTSPEED_ECOM_CLUSTER=eu1 \
+//! LIGHTSPEED_ECOM_LANGUAGE=nl cargo run -p lightspeed-examples --example ecom_catalog -- 20
+//! ```
+//!
+//! The optional argument is how many products to print (default: all). It makes two
+//! listings, products then variants, 250 per call, rather than one variant call per product.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use futures::TryStreamExt;
+use lightspeed_ecom::model::{ProductId, Variant};
+use lightspeed_ecom::{Client, Cluster};
+
+/// Reads the environment; names every variable that is missing.
+fn client_from_env() -> Result<Client, String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let mut missing = Vec::new();
+    let key = var("LIGHTSPEED_ECOM_KEY");
+    let secret = var("LIGHTSPEED_ECOM_SECRET");
+    let language = var("LIGHTSPEED_ECOM_LANGUAGE");
+    let cluster = var("LIGHTSPEED_ECOM_CLUSTER");
+    let base_url = var("LIGHTSPEED_ECOM_BASE_URL");
+    if key.is_none() {
+        missing.push("LIGHTSPEED_ECOM_KEY (the API key)");
+    }
+    if secret.is_none() {
+        missing.push("LIGHTSPEED_ECOM_SECRET (the API secret)");
+    }
+    if cluster.is_none() && base_url.is_none() {
+        missing.push("LIGHTSPEED_ECOM_CLUSTER (eu1 or us1) or LIGHTSPEED_ECOM_BASE_URL");
+    }
+    if language.is_none() {
+        missing.push("LIGHTSPEED_ECOM_LANGUAGE (a shop language: nl, en, de...)");
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "missing environment variable(s):\n  {}",
+            missing.join("\n  ")
+        ));
+    }
+    let mut builder = Client::builder(key.unwrap(), secret.unwrap()).language(&language.unwrap());
+    builder = match (base_url, cluster) {
+        (Some(url), _) => builder.base_url(&url),
+        (None, Some(cluster)) => {
+            builder.cluster(cluster.parse::<Cluster>().map_err(|e| e.to_string())?)
+        }
+        (None, None) => unreachable!("checked above"),
+    };
+    builder.build().map_err(|e| e.to_string())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let limit: Option<usize> = match std::env::args().nth(1).map(|a| a.parse()) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(_)) => {
+            eprintln!("usage: ecom_catalog [how many products to print]");
+            return ExitCode::from(2);
+        }
+    };
+    let client = match client_from_env() {
+        Ok(client) => client,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&client, limit).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(client: &Client, limit: Option<usize>) -> lightspeed_ecom::Result<()> {
+    let products: Vec<_> = client.products().list().stream().try_collect().await?;
+    let mut by_product: BTreeMap<ProductId, Vec<Variant>> = BTreeMap::new();
+    let mut variants = std::pin::pin!(client.variants().list().stream());
+    while let Some(variant) = variants.try_next().await? {
+        if let Some(product) = variant.product.as_ref().and_then(|p| p.id) {
+            by_product.entry(product).or_default().push(variant);
+        }
+    }
+    let shown = limit.unwrap_or(products.len()).min(products.len());
+    for product in &products[..shown] {
+        println!(
+            "{} {} [{}]",
+            product.id,
+            product.title.as_deref().unwrap_or("(no title)"),
+            product.visibility.as_ref().map_or("?", |v| v.as_str())
+        );
+        for variant in by_product.get(&product.id).into_iter().flatten() {
+            println!(
+                "    {} sku={} price_incl={} stock={}",
+                variant.id,
+                variant.sku.as_deref().unwrap_or(""),
+                variant.price_incl.map_or("-".into(), |p| p.to_string()),
+                variant.stock_level.map_or("-".into(), |s| s.to_string()),
+            );
+        }
+    }
+    println!(
+        "{} products, {} variants (in `{}`)",
+        products.len(),
+        by_product.values().map(Vec::len).sum::<usize>(),
+        client.language()
+    );
+    Ok(())
+}
