@@ -65,3 +65,9 @@ pub use connection::{ConnectionInfo, ConnectionProblem};
 pub use error::{Error, Result};
 pub use language::{Cluster, Language};
 pub use lightspeed_core::Decimal;
+
+// The user guide's eCom snippets are compiled (and run where they need no network) as doctests,
+// so the guide stays true to the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/connect.md")]
+struct GuideConnect;
