@@ -255,6 +255,12 @@ pub mod decimal_text {
     }
 }
 
+/// Whether a date or timestamp is PHP's "zero date" (`0000-00-00`, `0000-00-00 00:00:00`),
+/// which means "none".
+fn is_zero_date(text: &str) -> bool {
+    text.trim().starts_with("0000-00-00")
+}
+
 /// Parses an eCom timestamp: RFC 3339 with the shop's offset, or `YYYY-MM-DD HH:MM:SS` (UTC).
 pub fn parse_time(text: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_rfc3339(text.trim())
@@ -277,6 +283,7 @@ pub mod time {
     ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
         match falsy_value::<D, TextValue>(d, false)? {
             None => Ok(None),
+            Some(TextValue(text)) if is_zero_date(&text) => Ok(None),
             Some(TextValue(text)) => parse_time(&text)
                 .map(Some)
                 .ok_or_else(|| de::Error::custom(format!("expected a timestamp, found {text:?}"))),
@@ -303,6 +310,7 @@ pub mod falsy_date {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
         match falsy_value::<D, TextValue>(d, false)? {
             None => Ok(None),
+            Some(TextValue(text)) if is_zero_date(&text) => Ok(None),
             Some(TextValue(text)) => {
                 let day = text.get(..10).unwrap_or(&text);
                 NaiveDate::parse_from_str(day, "%Y-%m-%d")
@@ -388,6 +396,8 @@ mod tests {
         assert_eq!(p.name.as_deref(), Some(""));
         assert_eq!(serde_json::to_string(&p).unwrap(), json);
         // Numbers as text, and timestamps without an offset read as UTC.
+        let p = probe(r#"{"at": "0000-00-00 00:00:00", "day": "0000-00-00"}"#);
+        assert_eq!((p.at, p.day), (None, None));
         let p = probe(r#"{"name": 42, "at": "2024-11-20 03:07:55", "weight": 1.5}"#);
         assert_eq!(p.name.as_deref(), Some("42"));
         assert_eq!(p.at.unwrap().to_rfc3339(), "2024-11-20T03:07:55+00:00");

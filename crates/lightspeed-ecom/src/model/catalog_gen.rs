@@ -823,14 +823,9 @@ pub struct Category {
         skip_serializing_if = "Option::is_none"
     )]
     pub depth: Option<i64>,
-    /// Ids from this category up to the top, as text (self first).
-    #[serde(
-        rename = "path",
-        default,
-        with = "crate::serde_util::opt",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub path: Option<Vec<String>>,
+    /// Ids from this category up to the top (self first), as the API writes them (text); see `Category::path_ids`.
+    #[serde(rename = "path", default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<Value>,
     /// `category`, `index` or `textpage`.
     #[serde(
         rename = "type",

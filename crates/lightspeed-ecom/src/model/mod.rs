@@ -72,10 +72,11 @@ impl Variant {
 impl Category {
     /// The ids from this category up to the top of the tree (self first), from `path`.
     pub fn path_ids(&self) -> Vec<CategoryId> {
-        self.path
-            .iter()
-            .flatten()
-            .filter_map(|id| id.parse().ok())
+        let Some(serde_json::Value::Array(ids)) = &self.path else {
+            return Vec::new();
+        };
+        ids.iter()
+            .filter_map(|id| CategoryId::deserialize(id).ok())
             .collect()
     }
 }
