@@ -58,19 +58,32 @@ def camel(name):
 
 def parse(path):
     blocks = []
+    groups = {}
+    target = None  # the field list lines go to: a block's, or a group's
     for raw in open(path, encoding='utf-8'):
         line = raw.rstrip('\n')
-        if not line.strip() or line.startswith('#'):
+        if line.startswith('#'):
+            continue
+        if not line.strip():
+            if target is not None and target is not (blocks[-1]['fields'] if blocks else None):
+                target = None  # a group ends at a blank line
+            continue
+        if line.startswith('group '):
+            target = groups.setdefault(line.split()[1], [])
+            continue
+        if line.startswith('use '):
+            target.extend(groups[line.split()[1]])
             continue
         if line.startswith('model ') or line.startswith('input '):
             role, name, file, doc = line.split(' ', 3)
             blocks.append({'role': role, 'name': name, 'file': file, 'doc': doc, 'fields': []})
+            target = blocks[-1]['fields']
             continue
         body, _, doc = line.partition(' # ')
         parts = body.split()
         name, kind = parts[0], parts[1]
         json_name = parts[2] if len(parts) > 2 else camel(name)
-        blocks[-1]['fields'].append((name, kind, json_name, doc.strip()))
+        target.append((name, kind, json_name, doc.strip()))
     return blocks
 
 
