@@ -150,10 +150,10 @@ impl Client {
                 let mut missing = permissions
                     .map(|p| p.missing(&[("settings", Access::Read)]))
                     .unwrap_or_default();
-                if let Some(Error::Api(lightspeed_core::Error::PermissionDenied {
+                if let Error::Api(lightspeed_core::Error::PermissionDenied {
                     permission: Some(named),
                     ..
-                })) = Some(&error)
+                }) = &error
                 {
                     missing.push(named.clone());
                 }

@@ -6,6 +6,7 @@ mod endpoints;
 mod errors;
 mod limits;
 mod pagination;
+mod secrets;
 mod webhooks;
 
 use std::path::PathBuf;
