@@ -4,7 +4,6 @@ use std::io;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
-use lightspeed_ecom::model::*;
 use lightspeed_ecom::webhook::WebhookVerifier;
 use lightspeed_ecom::{Client, Cluster};
 use serde_json::json;
