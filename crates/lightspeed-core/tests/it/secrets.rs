@@ -69,6 +69,11 @@ async fn no_public_type_error_or_log_line_shows_a_credential() {
         .with_max_level(tracing::Level::TRACE)
         .with_ansi(false)
         .finish();
+    // With a single scoped subscriber, tracing computes a callsite's interest from whichever
+    // thread hits it first; another test's thread (no subscriber) could switch the client's
+    // log lines off for this one too. A second live dispatcher makes tracing combine all of
+    // them, so events reach this thread's subscriber whatever the other tests do.
+    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let basic = BasicAuth::new(KEY, SECRET);

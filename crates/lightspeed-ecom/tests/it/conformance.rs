@@ -11,14 +11,11 @@ use lightspeed_ecom::conformance::{
 };
 use serde_json::Value;
 
-/// The fixture root: `LIGHTSPEED_FIXTURES_DIR`, else `../shared/fixtures` from the project root.
+/// The fixture root: `LIGHTSPEED_FIXTURES_DIR`, else the project's own (`../shared/fixtures`).
 fn fixtures_root() -> (PathBuf, bool) {
     match std::env::var_os("LIGHTSPEED_FIXTURES_DIR") {
         Some(dir) => (PathBuf::from(dir), false),
-        None => (
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"),
-            true,
-        ),
+        None => (crate::project_fixtures(), true),
     }
 }
 

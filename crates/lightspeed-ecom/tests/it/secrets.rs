@@ -48,6 +48,11 @@ async fn credentials_never_show() {
         .with_writer(logs.clone())
         .with_max_level(tracing::Level::TRACE)
         .finish();
+    // With a single scoped subscriber, tracing computes a callsite's interest from whichever
+    // thread hits it first; another test's thread (no subscriber) would switch the client's
+    // log lines off for this one too. A second live dispatcher makes tracing combine all of
+    // them, so events reach this thread's subscriber whatever the other tests do.
+    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let server = MockServer::start().await;
