@@ -81,6 +81,7 @@ pub mod clock;
 pub mod decode;
 pub mod endpoint;
 pub mod error;
+pub mod fields;
 pub mod lenient;
 pub mod pagination;
 pub mod ratelimit;

@@ -57,7 +57,6 @@ pub mod error;
 pub mod language;
 pub mod model;
 pub mod resource;
-pub mod serde_util;
 pub mod webhook;
 
 pub use client::{Client, ClientBuilder, ListBuilder, Records};

@@ -170,7 +170,9 @@ impl<I> Link<I> {
 
     /// Decodes the inlined record, if there is one.
     pub fn embedded_as<T: DeserializeOwned>(&self) -> Option<Result<T, serde_json::Error>> {
-        self.embedded.as_ref().and_then(crate::serde_util::value_as)
+        self.embedded
+            .as_ref()
+            .and_then(lightspeed_core::fields::value_as)
     }
 }
 
@@ -209,7 +211,7 @@ struct LinkWire<I> {
 #[derive(Deserialize)]
 #[serde(bound = "I: Deserialize<'de>")]
 struct LinkBody<I> {
-    #[serde(default, with = "crate::serde_util::opt")]
+    #[serde(default, with = "lightspeed_core::fields::opt")]
     id: Option<I>,
     #[serde(default)]
     url: Option<String>,

@@ -1,54 +1,52 @@
 #!/usr/bin/env python3
-"""Writes src/model/{catalog,sales,store,inputs}_gen.rs from codegen/models.txt.
+"""Writes a client crate's model files from its field list.
 
-Run from the crate's folder: `python3 codegen/models.py && cargo fmt`. The generated files are
-committed; edit the field lists in models.txt, not the output.
+    python3 codegen/models.py crates/lightspeed-ecom && cargo fmt
+
+reads `<crate>/codegen/models.txt` and writes `<crate>/src/model/<file>_gen.rs` for each
+`file <name> <doc>` line of it. The generated files are committed; edit the field lists, not
+the output. The kinds (and the serde helpers each one uses, in `lightspeed_core::fields` and
+`lightspeed_core::lenient`) are documented at the top of each field list.
 """
-import re
-from collections import OrderedDict
+import os
+import sys
 
 SKIP = 'skip_serializing_if = "Option::is_none"'
 
 MODEL_KINDS = {
-    'str': ('Option<String>', 'default, with = "crate::serde_util::text", ' + SKIP),
-    'fstr': ('Option<String>', 'default, with = "crate::serde_util::falsy_text"'),
+    'str': ('Option<String>', 'default, with = "lightspeed_core::fields::text", ' + SKIP),
+    'fstr': ('Option<String>', 'default, with = "lightspeed_core::fields::falsy_text"'),
     'dec': ('Option<Decimal>', 'default, with = "lightspeed_core::lenient::option_decimal", ' + SKIP),
-    'dectext': ('Option<Decimal>', 'default, with = "crate::serde_util::decimal_text", ' + SKIP),
+    'dectext': ('Option<Decimal>', 'default, with = "lightspeed_core::fields::decimal_text", ' + SKIP),
     'int': ('Option<i64>', 'default, with = "lightspeed_core::lenient::option_i64", ' + SKIP),
-    'fint': ('Option<i64>', 'default, with = "crate::serde_util::falsy_int"'),
+    'fint': ('Option<i64>', 'default, with = "lightspeed_core::fields::falsy_int"'),
     'bool': ('Option<bool>', 'default, with = "lightspeed_core::lenient::option_bool", ' + SKIP),
-    'ts': ('Option<DateTime<FixedOffset>>', 'default, with = "crate::serde_util::time", ' + SKIP),
-    'fdate': ('Option<NaiveDate>', 'default, with = "crate::serde_util::falsy_date"'),
-    'list': ('Option<ListLink>', 'default, with = "crate::serde_util::falsy"'),
+    'ts': ('Option<DateTime<FixedOffset>>', 'default, with = "lightspeed_core::fields::time", ' + SKIP),
+    'fdate': ('Option<NaiveDate>', 'default, with = "lightspeed_core::fields::falsy_date"'),
+    'list': ('Option<ListLink>', 'default, with = "lightspeed_core::fields::falsy"'),
     'json': ('Option<Value>', 'default, ' + SKIP),
-    'secret': ('Option<ApiKey>', 'default, with = "crate::serde_util::opt", ' + SKIP),
+    'secret': ('Option<ApiKey>', 'default, with = "lightspeed_core::fields::opt", ' + SKIP),
 }
 MODEL_GENERIC = {
-    'link': ('Option<Link<{}>>', 'default, with = "crate::serde_util::falsy"'),
-    'enum': ('Option<{}>', 'default, with = "crate::serde_util::opt", ' + SKIP),
-    'obj': ('Option<{}>', 'default, with = "crate::serde_util::opt", ' + SKIP),
-    'fobj': ('Option<{}>', 'default, with = "crate::serde_util::falsy"'),
-    'vec': ('Option<Vec<{}>>', 'default, with = "crate::serde_util::opt", ' + SKIP),
+    'link': ('Option<Link<{}>>', 'default, with = "lightspeed_core::fields::falsy"'),
+    'enum': ('Option<{}>', 'default, with = "lightspeed_core::fields::opt", ' + SKIP),
+    'obj': ('Option<{}>', 'default, with = "lightspeed_core::fields::opt", ' + SKIP),
+    'fobj': ('Option<{}>', 'default, with = "lightspeed_core::fields::falsy"'),
+    'vec': ('Option<Vec<{}>>', 'default, with = "lightspeed_core::fields::opt", ' + SKIP),
 }
 INPUT_KINDS = {
-    'str': ('Option<String>', 'default, with = "crate::serde_util::text", ' + SKIP),
+    'str': ('Option<String>', 'default, with = "lightspeed_core::fields::text", ' + SKIP),
     'dec': ('Option<Decimal>', 'default, with = "lightspeed_core::lenient::option_decimal", ' + SKIP),
-    'dectext': ('Option<Decimal>', 'default, with = "crate::serde_util::decimal_text", ' + SKIP),
+    'dectext': ('Option<Decimal>', 'default, with = "lightspeed_core::fields::decimal_text", ' + SKIP),
     'int': ('Option<i64>', 'default, with = "lightspeed_core::lenient::option_i64", ' + SKIP),
     'bool': ('Option<bool>', 'default, with = "lightspeed_core::lenient::option_bool", ' + SKIP),
 }
 INPUT_GENERIC = {
-    'enum': ('Option<{}>', 'default, with = "crate::serde_util::opt", ' + SKIP),
-    'val': ('Option<{}>', 'default, with = "crate::serde_util::opt", ' + SKIP),
-    'obj': ('Option<{}>', 'default, with = "crate::serde_util::opt", ' + SKIP),
+    'enum': ('Option<{}>', 'default, with = "lightspeed_core::fields::opt", ' + SKIP),
+    'val': ('Option<{}>', 'default, with = "lightspeed_core::fields::opt", ' + SKIP),
+    'obj': ('Option<{}>', 'default, with = "lightspeed_core::fields::opt", ' + SKIP),
 }
 
-FILE_DOCS = {
-    'catalog': 'Catalog models: products, variants, images, categories, brands, types, attributes, tags, metafields, movements.',
-    'sales': 'Sales models: orders, order lines, customers, invoices, shipments.',
-    'store': 'Store models: shop, account, languages, rate limits, webhooks.',
-    'inputs': 'Request bodies: what to send to create or update a record. Only the fields set are written.',
-}
 
 
 def camel(name):
@@ -58,6 +56,7 @@ def camel(name):
 
 def parse(path):
     blocks = []
+    files = {}
     groups = {}
     target = None  # the field list lines go to: a block's, or a group's
     for raw in open(path, encoding='utf-8'):
@@ -67,6 +66,10 @@ def parse(path):
         if not line.strip():
             if target is not None and target is not (blocks[-1]['fields'] if blocks else None):
                 target = None  # a group ends at a blank line
+            continue
+        if line.startswith('file '):
+            _, name, doc = line.split(' ', 2)
+            files[name] = doc
             continue
         if line.startswith('group '):
             target = groups.setdefault(line.split()[1], [])
@@ -84,7 +87,7 @@ def parse(path):
         name, kind = parts[0], parts[1]
         json_name = parts[2] if len(parts) > 2 else camel(name)
         target.append((name, kind, json_name, doc.strip()))
-    return blocks
+    return files, blocks
 
 
 def field(role, name, kind, json_name, doc):
@@ -101,8 +104,8 @@ def field(role, name, kind, json_name, doc):
     return f'    /// {doc}\n    #[serde(rename = "{json_name}", {attrs})]\n    pub {name}: {ty},\n'
 
 
-def render(blocks, file):
-    out = [f'//! {FILE_DOCS[file]}\n//!\n//! Generated by `codegen/models.py` from `codegen/models.txt`; edit the field lists there.\n\n',
+def render(blocks, file, doc):
+    out = [f'//! {doc}\n//!\n//! Generated by `codegen/models.py` (workspace root) from `codegen/models.txt` of this crate;\n//! edit the field lists there.\n\n',
            '#![allow(unused_imports)]\n\n',
            'use chrono::{DateTime, FixedOffset, NaiveDate};\n',
            'use rust_decimal::Decimal;\n',
@@ -128,7 +131,8 @@ def render(blocks, file):
     return ''.join(out)
 
 
-blocks = parse('codegen/models.txt')
-for file in FILE_DOCS:
-    with open(f'src/model/{file}_gen.rs', 'w', encoding='utf-8') as fh:
-        fh.write(render(blocks, file))
+crate = sys.argv[1] if len(sys.argv) > 1 else '.'
+files, blocks = parse(os.path.join(crate, 'codegen', 'models.txt'))
+for file, doc in files.items():
+    with open(os.path.join(crate, 'src', 'model', f'{file}_gen.rs'), 'w', encoding='utf-8') as fh:
+        fh.write(render(blocks, file, doc))

@@ -1,9 +1,11 @@
-//! Serde helpers for eCom's payload habits, used through `#[serde(with = "...")]` by the models.
+//! Serde helpers for optional model fields, used through `#[serde(with = "...")]` by the models
+//! of both clients.
 //!
 //! eCom says "none" with `false` for most to-one relations and optional objects (`"brand": false`,
-//! `"image": false`), with `null` elsewhere, and sometimes with `[]` (PHP's empty array). The
-//! helpers here decode every one of those as `None` without buffering the value, and come in
-//! two encodings so a decoded record encodes back the way the API wrote it:
+//! `"image": false`), with `null` elsewhere, and sometimes with `[]` (PHP's empty array); X-Series
+//! says it with `null`. The helpers here decode every one of those as `None` without buffering
+//! the value, and come in two encodings so a decoded record encodes back the way the API wrote
+//! it:
 //!
 //! - [`opt`]: `None` is left out (use with `skip_serializing_if = "Option::is_none"`); for fields
 //!   the API writes as `null` or omits.
@@ -228,7 +230,7 @@ pub mod falsy_int {
 
     /// Decodes numbers and numeric strings; `false`, `null`, `""` are `None`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-        lightspeed_core::lenient::option_i64::deserialize(d)
+        crate::lenient::option_i64::deserialize(d)
     }
 
     /// Encodes `None` as `false`.
@@ -243,7 +245,7 @@ pub mod decimal_text {
 
     /// Decodes numbers and numeric strings.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-        lightspeed_core::lenient::option_decimal::deserialize(d)
+        crate::lenient::option_decimal::deserialize(d)
     }
 
     /// Encodes as a string with the decimal's own digits (`"0.000"` stays `"0.000"`).
@@ -265,7 +267,7 @@ fn is_zero_date(text: &str) -> bool {
 pub fn parse_time(text: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_rfc3339(text.trim())
         .ok()
-        .or_else(|| lightspeed_core::lenient::parse_timestamp(text).map(|t| t.fixed_offset()))
+        .or_else(|| crate::lenient::parse_timestamp(text).map(|t| t.fixed_offset()))
 }
 
 /// Formats a timestamp as the API does (`2026-06-02T10:24:43+02:00`).
@@ -331,8 +333,8 @@ pub mod falsy_date {
     }
 }
 
-/// Decodes a `serde_json::Value` into `T`, or `None` if it does not fit.
-pub(crate) fn value_as<T: DeserializeOwned>(value: &Value) -> Option<Result<T, serde_json::Error>> {
+/// Decodes a `serde_json::Value` into `T`; `None` for `null` and `false` (no value).
+pub fn value_as<T: DeserializeOwned>(value: &Value) -> Option<Result<T, serde_json::Error>> {
     if value.is_null() || value == &Value::Bool(false) {
         return None;
     }
