@@ -16,6 +16,7 @@ use std::marker::PhantomData;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
 use rust_decimal::Decimal;
+use secrecy::{ExposeSecret, SecretString};
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{
     self, DeserializeOwned, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
@@ -330,6 +331,127 @@ pub mod falsy_date {
             Some(d) => s.serialize_str(&d.format("%Y-%m-%d").to_string()),
             None => s.serialize_bool(false),
         }
+    }
+}
+
+/// Declares a vendor enum written as a string, with `Other` keeping values this crate does
+/// not know yet (decoding never fails on a new value, and it encodes back unchanged).
+#[macro_export]
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)*
+            /// A value this crate does not know yet, kept as written.
+            Other(String),
+        }
+
+        impl $name {
+            /// The value as the API writes it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $text,)*
+                    Self::Other(other) => other,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(text: &str) -> Self {
+                match text {
+                    $($text => Self::$variant,)*
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Ok(Self::from(&*text))
+            }
+        }
+    };
+}
+
+/// `Option<DateTime<Utc>>` written as API 0.9 does (`2016-05-05 23:35:34`, UTC); reads RFC 3339
+/// too. `null`, `false` and `""` are `None`.
+pub mod space_time {
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+
+    /// Decodes.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        match falsy_value::<D, TextValue>(d, false)? {
+            None => Ok(None),
+            Some(TextValue(text)) if is_zero_date(&text) => Ok(None),
+            Some(TextValue(text)) => crate::lenient::parse_timestamp(&text)
+                .map(Some)
+                .ok_or_else(|| de::Error::custom(format!("expected a timestamp, found {text:?}"))),
+        }
+    }
+
+    /// Encodes as `YYYY-MM-DD HH:MM:SS` in UTC (pair with `skip_serializing_if`).
+    pub fn serialize<S: Serializer>(
+        value: &Option<DateTime<Utc>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(t) => s.serialize_str(&t.format("%Y-%m-%d %H:%M:%S").to_string()),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// A credential a response carries (an API key, an access or refresh token): the text is
+/// available through [`SecretText::expose`], never through `Debug`. It encodes as the plain
+/// string, since encoding is explicit.
+#[derive(Clone)]
+pub struct SecretText(SecretString);
+
+impl SecretText {
+    /// The text itself.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretText([redacted])")
+    }
+}
+
+impl PartialEq for SecretText {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Serialize for SecretText {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.expose())
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|key| Self(SecretString::from(key)))
     }
 }
 

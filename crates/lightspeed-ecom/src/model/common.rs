@@ -308,60 +308,7 @@ impl<'de> Deserialize<'de> for ListLink {
     }
 }
 
-/// Declares a vendor enum written as a string, with `Other` keeping values this crate does
-/// not know yet (decoding never fails on a new value, and it encodes back unchanged).
-macro_rules! string_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)* }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $($(#[$vdoc])* $variant,)*
-            /// A value this crate does not know yet, kept as written.
-            Other(String),
-        }
-
-        impl $name {
-            /// The value as the API writes it.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(Self::$variant => $text,)*
-                    Self::Other(other) => other,
-                }
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(text: &str) -> Self {
-                match text {
-                    $($text => Self::$variant,)*
-                    other => Self::Other(other.to_owned()),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                Ok(Self::from(&*text))
-            }
-        }
-    };
-}
-
-string_enum! {
+lightspeed_core::string_enum! {
     /// When a product shows in the shop (`visibility`).
     Visibility {
         /// Hidden.
@@ -373,7 +320,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+lightspeed_core::string_enum! {
     /// How a variant's stock is tracked (`stockTracking`).
     StockTracking {
         /// Not tracked.
@@ -385,7 +332,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+lightspeed_core::string_enum! {
     /// The unit of `weightValue`.
     WeightUnit {
         /// Grams.
@@ -399,7 +346,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+lightspeed_core::string_enum! {
     /// The unit of `volumeValue`.
     VolumeUnit {
         /// Millilitres.
@@ -411,7 +358,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+lightspeed_core::string_enum! {
     /// The unit of `sizeXValue` / `sizeYValue` / `sizeZValue`.
     SizeUnit {
         /// Centimetres.
@@ -425,7 +372,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+lightspeed_core::string_enum! {
     /// An order's status.
     OrderStatus {
         /// On hold.
@@ -449,7 +396,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+lightspeed_core::string_enum! {
     /// An order's payment status.
     PaymentStatus {
         /// Not paid.
@@ -463,7 +410,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+lightspeed_core::string_enum! {
     /// An order's or a shipment's shipment status.
     ShipmentStatus {
         /// Not shipped.
@@ -477,7 +424,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+lightspeed_core::string_enum! {
     /// The records a webhook fires for (`itemGroup`).
     WebhookGroup {
         /// Customers.
@@ -507,7 +454,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+lightspeed_core::string_enum! {
     /// What happened to the record (`itemAction`).
     WebhookAction {
         /// Created.
@@ -527,7 +474,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+lightspeed_core::string_enum! {
     /// The body format of a webhook's calls.
     WebhookFormat {
         /// JSON.

@@ -17,7 +17,6 @@ mod store_gen;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use catalog_gen::*;
@@ -26,40 +25,8 @@ pub use inputs_gen::*;
 pub use sales_gen::*;
 pub use store_gen::*;
 
-/// An API key as the `account` resource returns it: never shown by `Debug`.
-#[derive(Clone)]
-pub struct ApiKey(SecretString);
-
-impl ApiKey {
-    /// The key itself.
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey([redacted])")
-    }
-}
-
-impl PartialEq for ApiKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.expose() == other.expose()
-    }
-}
-
-impl Serialize for ApiKey {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.expose())
-    }
-}
-
-impl<'de> Deserialize<'de> for ApiKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(|key| Self(SecretString::from(key)))
-    }
-}
+/// A credential as a response returns it (the account's API key): never shown by `Debug`.
+pub use lightspeed_core::fields::SecretText;
 
 impl Variant {
     /// The minimum order quantity, from `stockBuyMinimum` or, failing that, the API's

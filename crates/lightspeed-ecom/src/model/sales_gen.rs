@@ -5,13 +5,13 @@
 
 #![allow(unused_imports)]
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::common::*;
 use super::*;
+use lightspeed_core::fields::SecretText;
 
 /// A country as embedded in addresses and the shop.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

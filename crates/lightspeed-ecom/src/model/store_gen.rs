@@ -5,13 +5,13 @@
 
 #![allow(unused_imports)]
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::common::*;
 use super::*;
+use lightspeed_core::fields::SecretText;
 
 /// The shop (`shop`, a singleton).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -269,7 +269,7 @@ pub struct Account {
         with = "lightspeed_core::fields::opt",
         skip_serializing_if = "Option::is_none"
     )]
-    pub api_key: Option<ApiKey>,
+    pub api_key: Option<SecretText>,
     /// Sign-out link.
     #[serde(rename = "signout", default, with = "lightspeed_core::fields::falsy")]
     pub signout: Option<ListLink>,

@@ -1,0 +1,2 @@
+//! A typed client for Lightspeed Retail X-Series.
+pub mod model;
