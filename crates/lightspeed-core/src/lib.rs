@@ -78,6 +78,7 @@
 pub mod auth;
 pub mod client;
 pub mod clock;
+pub mod conformance;
 pub mod decode;
 pub mod endpoint;
 pub mod error;

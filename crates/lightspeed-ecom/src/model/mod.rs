@@ -17,7 +17,7 @@ mod store_gen;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 pub use catalog_gen::*;
 pub use common::*;

@@ -38,21 +38,10 @@ pub fn client(server: &MockServer, clock: &ManualClock) -> Client {
         .unwrap()
 }
 
-/// The project's own fixtures: `../shared/fixtures` from the project's root (the fixtures'
-/// README), else the nearest `shared/fixtures` further up, for checkouts nested deeper.
-pub fn project_fixtures() -> PathBuf {
-    let project = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    project
-        .ancestors()
-        .skip(1)
-        .map(|dir| dir.join("shared/fixtures"))
-        .find(|dir| dir.is_dir())
-        .unwrap_or_else(|| project.join("../shared/fixtures"))
-}
-
 /// The bytes of one of the project's shared fixtures (`ecom/product/...json`); always the
 /// project's own set, whatever `LIGHTSPEED_FIXTURES_DIR` says.
 pub fn fixture(relative: &str) -> Vec<u8> {
-    let path = project_fixtures().join(relative);
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = lightspeed_core::conformance::project_fixtures(&workspace).join(relative);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
