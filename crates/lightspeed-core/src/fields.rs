@@ -349,6 +349,9 @@ macro_rules! string_enum {
         }
 
         impl $name {
+            /// Every value this crate knows.
+            pub const KNOWN: &'static [Self] = &[$(Self::$variant,)*];
+
             /// The value as the API writes it.
             pub fn as_str(&self) -> &str {
                 match self {
