@@ -326,14 +326,9 @@ pub struct RegisterSaleProduct {
         skip_serializing_if = "Option::is_none"
     )]
     pub cost: Option<Decimal>,
-    /// Price fixed.
-    #[serde(
-        rename = "price_set",
-        default,
-        with = "lightspeed_core::lenient::option_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub price_set: Option<bool>,
+    /// Whether the price is fixed (no price book): `0`/`1` in 0.9 answers, a boolean in webhooks; see `RegisterSaleProduct::price_is_set`.
+    #[serde(rename = "price_set", default, skip_serializing_if = "Option::is_none")]
+    pub price_set: Option<Value>,
     /// Discount.
     #[serde(
         rename = "discount",
@@ -792,14 +787,14 @@ pub struct LegacyProduct {
         skip_serializing_if = "Option::is_none"
     )]
     pub updated_at: Option<DateTime<FixedOffset>>,
-    /// Deleted.
+    /// Deleted, as sent (`""` when not deleted).
     #[serde(
         rename = "deleted_at",
         default,
-        with = "lightspeed_core::fields::time",
+        with = "lightspeed_core::fields::text",
         skip_serializing_if = "Option::is_none"
     )]
-    pub deleted_at: Option<DateTime<FixedOffset>>,
+    pub deleted_at: Option<String>,
     /// Fields this crate does not model, kept as received so that they encode back.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

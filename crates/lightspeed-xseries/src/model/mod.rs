@@ -238,6 +238,18 @@ impl Product {
     }
 }
 
+impl RegisterSaleProduct {
+    /// Whether the line's price is fixed, whichever way the payload wrote it (`1`, `true`).
+    pub fn price_is_set(&self) -> bool {
+        match &self.price_set {
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(serde_json::Value::Number(n)) => n.as_i64() == Some(1),
+            Some(serde_json::Value::String(s)) => s == "1" || s.eq_ignore_ascii_case("true"),
+            _ => false,
+        }
+    }
+}
+
 /// The version range of a 2.0 list page (`{"min": ..., "max": ...}`); `None` on empty pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct VersionRange {
