@@ -5,6 +5,7 @@ mod conformance;
 mod endpoints;
 mod oauth;
 mod paging;
+mod secrets;
 mod webhooks;
 
 use std::path::PathBuf;
