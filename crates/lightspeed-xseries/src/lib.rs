@@ -67,3 +67,9 @@ pub use client::{ChangedPage, Client, ClientBuilder, List, Versioned};
 pub use connection::{ConnectionInfo, ConnectionProblem};
 pub use error::{Error, Result};
 pub use lightspeed_core::Decimal;
+
+// The user guide's X-Series snippets are compiled (and run where they need no network) as
+// doctests, so the guide stays true to the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/connect-xseries.md")]
+struct GuideConnectXSeries;
