@@ -525,6 +525,42 @@ pub fn project_fixtures(workspace_root: &Path) -> PathBuf {
         .unwrap_or_else(|| workspace_root.join("../shared/fixtures"))
 }
 
+/// The conformance test of a client crate, in one call: checks the fixture set (the one
+/// `LIGHTSPEED_FIXTURES_DIR` names, else the project's own, where the `overlay` expectations must
+/// each name a fixture and some must be checked) and panics with every failure, or with every
+/// value a full round trip changed when `full_round_trip` is set.
+pub fn assert_conforms(api: &Api, workspace_root: &Path, overlay: &Path, full_round_trip: bool) {
+    let (root, given) = fixtures_root(workspace_root);
+    if full_round_trip {
+        let report = check(&root, api, None, true);
+        assert!(
+            report.changed.is_empty(),
+            "values changed by the round trip:\n{}",
+            report.changed.join("\n")
+        );
+        return;
+    }
+    let mut report = check(&root, api, Some(overlay), false);
+    if !given {
+        report.failures.extend(orphan_expectations(&root, overlay));
+        assert!(
+            report.fixtures > 0,
+            "no fixtures found under {}",
+            root.display()
+        );
+        assert!(report.pointers > 0, "no expectation was checked");
+    }
+    assert!(
+        report.failures.is_empty(),
+        "{} conformance failure(s) under {} ({} fixtures, {} pointers checked):\n{}",
+        report.failures.len(),
+        root.display(),
+        report.fixtures,
+        report.pointers,
+        report.failures.join("\n")
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

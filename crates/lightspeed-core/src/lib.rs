@@ -88,6 +88,7 @@ pub mod pagination;
 pub mod ratelimit;
 pub mod request;
 pub mod retry;
+pub mod testing;
 pub mod transport;
 
 pub use auth::{Authenticator, BasicAuth, BearerAuth, NoAuth};

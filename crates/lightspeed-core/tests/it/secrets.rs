@@ -1,14 +1,12 @@
 //! Secrets never appear in Debug, Display, errors or logs.
 
-use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use lightspeed_core::{
     BaseUrl, BasicAuth, BearerAuth, Client, Error, RateLimitPolicy, Request, RetryPolicy,
     ScriptedTransport, transport::Step,
 };
-use tracing_subscriber::fmt::MakeWriter;
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 const SECRET: &str = "s3cr3t-5e2f9a7c1d4b8e6f0a3c5d7e9b1f";
@@ -23,27 +21,6 @@ fn forbidden() -> Vec<String> {
 fn assert_clean(what: &str, text: &str) {
     for secret in forbidden() {
         assert!(!text.contains(&secret), "{what} leaks a credential: {text}");
-    }
-}
-
-/// A log sink shared with the test.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
     }
 }
 
@@ -63,18 +40,7 @@ fn scripted_client(
 
 #[tokio::test]
 async fn no_public_type_error_or_log_line_shows_a_credential() {
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    // With a single scoped subscriber, tracing computes a callsite's interest from whichever
-    // thread hits it first; another test's thread (no subscriber) could switch the client's
-    // log lines off for this one too. A second live dispatcher makes tracing combine all of
-    // them, so events reach this thread's subscriber whatever the other tests do.
-    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = lightspeed_core::testing::CapturedLogs::start();
 
     let basic = BasicAuth::new(KEY, SECRET);
     let bearer = BearerAuth::new(TOKEN);
@@ -184,7 +150,7 @@ async fn no_public_type_error_or_log_line_shows_a_credential() {
         &format!("{:?}", bearer_transport.requests()),
     );
 
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logged = logs.text();
     assert!(
         logged.contains("retrying request"),
         "the retries were logged: {logged}"

@@ -5,55 +5,26 @@
 
 use std::path::{Path, PathBuf};
 
-use lightspeed_core::conformance::{check, fixtures_root, orphan_expectations};
+use lightspeed_core::conformance::assert_conforms;
 use lightspeed_ecom::conformance::API;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Expectations kept in this repository for fixtures whose folder is read-only, laid out like
-/// the fixtures (`ecom/<resource>/<name>.expect.json`).
+/// Expectations kept in this repository for the shared (read-only) fixtures, laid out like the
+/// fixtures (`ecom/<resource>/<name>.expect.json`).
 fn overlay() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expect")
 }
 
 #[test]
 fn conformance_ecom_fixtures_decode_and_preserve_expected_values() {
-    let (root, given) = fixtures_root(&workspace());
-    let mut report = check(&root, &API, Some(&overlay()), false);
-    if !given {
-        // The repository's own expectations must keep naming a fixture, and be checked.
-        report
-            .failures
-            .extend(orphan_expectations(&root, &overlay()));
-        assert!(
-            report.fixtures > 0,
-            "no fixtures found under {}",
-            root.display()
-        );
-        assert!(report.pointers > 0, "no expectation was checked");
-    }
-    assert!(
-        report.failures.is_empty(),
-        "{} conformance failure(s) under {} ({} fixtures, {} pointers checked):\n{}",
-        report.failures.len(),
-        root.display(),
-        report.fixtures,
-        report.pointers,
-        report.failures.join("\n")
-    );
+    assert_conforms(&API, &workspace(), &overlay(), false);
 }
 
-/// Beyond the expectations: every value of every fixture survives the round trip (eCom's
-/// `false` for an absent "none" aside).
+/// Beyond the expectations: every value of every fixture survives the round trip.
 #[test]
 fn conformance_ecom_every_value_survives() {
-    let (root, _) = fixtures_root(&workspace());
-    let report = check(&root, &API, None, true);
-    assert!(
-        report.changed.is_empty(),
-        "values changed by the round trip:\n{}",
-        report.changed.join("\n")
-    );
+    assert_conforms(&API, &workspace(), &overlay(), true);
 }

@@ -1,13 +1,9 @@
 //! The API key and secret never appear in Debug, Display, errors, webhook verifiers or logs.
 
-use std::io;
-use std::sync::{Arc, Mutex};
-
 use base64::Engine as _;
 use lightspeed_ecom::webhook::WebhookVerifier;
 use lightspeed_ecom::{Client, Cluster};
 use serde_json::json;
-use tracing_subscriber::fmt::MakeWriter;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -20,40 +16,9 @@ fn assert_clean(what: &str, text: &str) {
     }
 }
 
-/// A log sink shared with the test.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn credentials_never_show() {
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .finish();
-    // With a single scoped subscriber, tracing computes a callsite's interest from whichever
-    // thread hits it first; another test's thread (no subscriber) would switch the client's
-    // log lines off for this one too. A second live dispatcher makes tracing combine all of
-    // them, so events reach this thread's subscriber whatever the other tests do.
-    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = lightspeed_core::testing::CapturedLogs::start();
 
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -95,7 +60,7 @@ async fn credentials_never_show() {
     let verifier = WebhookVerifier::new(SECRET).also_accept(KEY);
     assert_clean("the webhook verifier", &format!("{verifier:?}"));
 
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logged = logs.text();
     assert!(
         logged.contains("sending request"),
         "no TRACE/DEBUG logs were captured"

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lightspeed_core::conformance::{check, fixtures_root, orphan_expectations};
+use lightspeed_core::conformance::assert_conforms;
 use lightspeed_xseries::conformance::API;
 
 fn workspace() -> PathBuf {
@@ -20,38 +20,11 @@ fn overlay() -> PathBuf {
 
 #[test]
 fn conformance_xseries_fixtures_decode_and_preserve_expected_values() {
-    let (root, given) = fixtures_root(&workspace());
-    let mut report = check(&root, &API, Some(&overlay()), false);
-    if !given {
-        report
-            .failures
-            .extend(orphan_expectations(&root, &overlay()));
-        assert!(
-            report.fixtures > 0,
-            "no fixtures found under {}",
-            root.display()
-        );
-        assert!(report.pointers > 0, "no expectation was checked");
-    }
-    assert!(
-        report.failures.is_empty(),
-        "{} conformance failure(s) under {} ({} fixtures, {} pointers checked):\n{}",
-        report.failures.len(),
-        root.display(),
-        report.fixtures,
-        report.pointers,
-        report.failures.join("\n")
-    );
+    assert_conforms(&API, &workspace(), &overlay(), false);
 }
 
 /// Beyond the expectations: every value of every fixture survives the round trip.
 #[test]
 fn conformance_xseries_every_value_survives() {
-    let (root, _) = fixtures_root(&workspace());
-    let report = check(&root, &API, None, true);
-    assert!(
-        report.changed.is_empty(),
-        "values changed by the round trip:\n{}",
-        report.changed.join("\n")
-    );
+    assert_conforms(&API, &workspace(), &overlay(), true);
 }

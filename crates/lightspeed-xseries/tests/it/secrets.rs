@@ -1,14 +1,12 @@
 //! Tokens and secrets never appear in Debug, Display, errors, webhook verifiers or logs.
 
-use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use lightspeed_core::{BaseUrl, SecretString};
 use lightspeed_xseries::Client;
 use lightspeed_xseries::oauth::{MemoryTokenStore, OAuthApp, OAuthAuth, TokenEndpoint, Tokens};
 use lightspeed_xseries::webhook::WebhookVerifier;
 use serde_json::json;
-use tracing_subscriber::fmt::MakeWriter;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -33,37 +31,9 @@ fn assert_clean(what: &str, text: &str) {
     }
 }
 
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn tokens_and_secrets_never_show() {
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .finish();
-    // A second live dispatcher, so that other tests' threads cannot switch log lines off for
-    // this one (see the eCom secrets test).
-    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = lightspeed_core::testing::CapturedLogs::start();
 
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -130,7 +100,7 @@ async fn tokens_and_secrets_never_show() {
         &format!("{:?}", WebhookVerifier::new(CLIENT_SECRET)),
     );
 
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logged = logs.text();
     assert!(
         logged.contains("refreshed"),
         "the refresh was logged: {logged}"
