@@ -1,0 +1,1305 @@
+//! Mapping documents: read (JSON or TOML), validated and compiled once, then applied to any
+//! number of records from any number of threads.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+use crate::condition::Condition;
+use crate::error::{CompileError, CompileErrors, RecordError};
+use crate::schema::TargetSchema;
+use crate::source::{Lookup, Template, table_from_json};
+use crate::transform::{self, Context, Locale, LookupTable, Params, Transform};
+use crate::value::Value;
+
+/// The mapping lists of a document, in the order their rules apply.
+pub const LISTS: &[&str] = &["product_mappings", "variant_mappings", "media_mappings"];
+
+const DOCUMENT_KEYS: &[&str] = &[
+    "version",
+    "target",
+    "key",
+    "source_locale",
+    "mapping_sets",
+    "product_mappings",
+    "variant_mappings",
+    "media_mappings",
+    "channels",
+];
+
+const RULE_KEYS: &[&str] = &[
+    "pim_attribute",
+    "lightspeed_field",
+    "value",
+    "template",
+    "transformation",
+    "transformations",
+    "rules",
+    "skip",
+    "empty",
+    "required",
+];
+
+const SMART_RULE_KEYS: &[&str] = &[
+    "when",
+    "otherwise",
+    "value",
+    "pim_attribute",
+    "template",
+    "transformation",
+    "transformations",
+];
+
+/// A mapping document as read, before it is compiled: JSON or TOML.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    root: Json,
+}
+
+impl Document {
+    /// Reads a JSON document; a syntax error says its line and column.
+    pub fn from_json(text: &str) -> Result<Self, CompileErrors> {
+        serde_json::from_str(text)
+            .map(|root| Self { root })
+            .map_err(|e| CompileErrors {
+                errors: vec![CompileError {
+                    path: ".".into(),
+                    message: format!("not valid JSON: {e}"),
+                    line: Some(e.line()),
+                    column: Some(e.column()),
+                }],
+            })
+    }
+
+    /// Reads a TOML document (the same structure); a syntax error says its line and column.
+    pub fn from_toml(text: &str) -> Result<Self, CompileErrors> {
+        let value: toml::Value = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|span| line_column(text, span.start))
+                .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+            CompileErrors {
+                errors: vec![CompileError {
+                    path: ".".into(),
+                    message: format!("not valid TOML: {}", e.message()),
+                    line,
+                    column,
+                }],
+            }
+        })?;
+        let root = serde_json::to_value(value).map_err(|e| CompileErrors {
+            errors: vec![CompileError::at(
+                ".",
+                format!("could not read the TOML document: {e}"),
+            )],
+        })?;
+        Ok(Self { root })
+    }
+
+    /// Reads a file: TOML when its name ends in `.toml`, JSON otherwise.
+    pub fn load(path: &Path) -> Result<Self, CompileErrors> {
+        let text = std::fs::read_to_string(path).map_err(|e| CompileErrors {
+            errors: vec![CompileError::at(
+                ".",
+                format!("cannot read {}: {e}", path.display()),
+            )],
+        })?;
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+        {
+            Self::from_toml(&text)
+        } else {
+            Self::from_json(&text)
+        }
+    }
+
+    /// The document as JSON.
+    pub fn as_json(&self) -> &Json {
+        &self.root
+    }
+
+    /// Validates and compiles the document (every problem is reported, each at its path).
+    pub fn compile(&self, options: &Options<'_>) -> Result<Mapping, CompileErrors> {
+        compile(&self.root, options)
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Choices made when compiling.
+#[derive(Default, Clone, Copy)]
+pub struct Options<'a> {
+    /// The channel whose overrides apply (`channels.NAME`).
+    pub channel: Option<&'a str>,
+    /// A schema to check target fields against, now and on every result.
+    pub schema: Option<&'a dyn TargetSchema>,
+}
+
+impl std::fmt::Debug for Options<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("channel", &self.channel)
+            .field("schema", &self.schema.is_some())
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FieldSegment {
+    Key(String),
+    Index(usize),
+    Each,
+}
+
+/// A target field path: `title`, `images[0].src`, `variants[].sku`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldPath {
+    text: String,
+    segments: Vec<FieldSegment>,
+}
+
+impl FieldPath {
+    /// Parses a field path.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut segments = Vec::new();
+        if text.trim().is_empty() {
+            return Err("empty field".into());
+        }
+        for part in text.split('.') {
+            let (name, mut rest) = match part.find('[') {
+                Some(i) => (&part[..i], &part[i..]),
+                None => (part, ""),
+            };
+            if name.is_empty() {
+                return Err(format!("`{text}` has an empty name"));
+            }
+            segments.push(FieldSegment::Key(name.to_owned()));
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let end = stripped
+                    .find(']')
+                    .ok_or_else(|| format!("`{text}` has an unclosed `[`"))?;
+                let inside = stripped[..end].trim();
+                segments.push(if inside.is_empty() {
+                    FieldSegment::Each
+                } else {
+                    FieldSegment::Index(
+                        inside
+                            .parse()
+                            .map_err(|_| format!("`{text}`: `[{inside}]` is not an index"))?,
+                    )
+                });
+                rest = &stripped[end + 1..];
+            }
+            if !rest.is_empty() {
+                return Err(format!("`{text}` is not a field path"));
+            }
+        }
+        Ok(Self {
+            text: text.to_owned(),
+            segments,
+        })
+    }
+
+    /// The path as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The path with every index written `[]` (`images[].src`), as schemas name fields.
+    pub fn shape(&self) -> String {
+        let mut out = String::new();
+        for segment in &self.segments {
+            match segment {
+                FieldSegment::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                FieldSegment::Index(_) | FieldSegment::Each => out.push_str("[]"),
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Source {
+    /// Nothing (the chain makes the value, e.g. `concat` or `default`).
+    Nothing,
+    Attribute(Lookup),
+    Constant(Value),
+    Template(Template),
+    Rules(Vec<SmartRule>),
+}
+
+#[derive(Debug, Clone)]
+struct Step {
+    transform: Transform,
+    path: String,
+}
+
+#[derive(Debug, Clone)]
+struct SmartRule {
+    when: Option<Condition>,
+    source: Source,
+    chain: Vec<Step>,
+    path: String,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Map { source: Source, chain: Vec<Step> },
+    Skip,
+    Empty,
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    field: FieldPath,
+    path: String,
+    kind: Kind,
+    required: bool,
+}
+
+/// A compiled mapping: `Send + Sync`, reusable for any number of records.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    key: Lookup,
+    locale: Locale,
+    rules: Arc<Vec<Rule>>,
+    target: Option<String>,
+    schema: Option<Arc<crate::schema::FieldRules>>,
+}
+
+/// One target field of a mapped record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MappedField {
+    /// The target field path.
+    pub field: String,
+    /// The path of the rule that wrote it.
+    #[serde(skip)]
+    pub rule: String,
+    /// The value ([`Value::Empty`] for `empty: true`).
+    pub value: Value,
+}
+
+/// A mapped record: its key and its fields in rule order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappedRecord {
+    /// The record's key attribute (missing when the record has none).
+    pub key: Value,
+    /// The fields written (skipped and missing ones are not here).
+    pub fields: Vec<MappedField>,
+}
+
+impl MappedRecord {
+    /// The value of a field, by path as written in the document.
+    pub fn get(&self, field: &str) -> Option<&Value> {
+        self.fields
+            .iter()
+            .find(|f| f.field == field)
+            .map(|f| &f.value)
+    }
+
+    /// The fields nested by path (`images[0].src` -> `{"images": [{"src": ...}]}`), ready to
+    /// encode; numbers keep their decimal digits.
+    pub fn nested(&self) -> Nested {
+        let mut root = Nested::Object(Vec::new());
+        for field in &self.fields {
+            if let Ok(path) = FieldPath::parse(&field.field) {
+                insert(&mut root, &path.segments, field.value.clone());
+            }
+        }
+        root
+    }
+}
+
+/// Fields nested by their paths, in the order they were written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Nested {
+    /// A value.
+    Leaf(Value),
+    /// An object, keys in order.
+    Object(Vec<(String, Nested)>),
+    /// A list; holes (indices never written) are `null`.
+    List(Vec<Option<Nested>>),
+}
+
+impl Nested {
+    /// As JSON (numbers through their text).
+    pub fn to_json(&self) -> Json {
+        match self {
+            Nested::Leaf(v) => v.to_json(),
+            Nested::Object(entries) => Json::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect(),
+            ),
+            Nested::List(items) => Json::Array(
+                items
+                    .iter()
+                    .map(|i| i.as_ref().map_or(Json::Null, Nested::to_json))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl Serialize for Nested {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Nested::Leaf(v) => v.serialize(s),
+            Nested::Object(entries) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+            Nested::List(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+fn insert(node: &mut Nested, path: &[FieldSegment], value: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        *node = Nested::Leaf(value);
+        return;
+    };
+    match first {
+        FieldSegment::Key(key) => {
+            if !matches!(node, Nested::Object(_)) {
+                *node = Nested::Object(Vec::new());
+            }
+            let Nested::Object(entries) = node else {
+                unreachable!()
+            };
+            let index = match entries.iter().position(|(k, _)| k == key) {
+                Some(i) => i,
+                None => {
+                    entries.push((key.clone(), Nested::Object(Vec::new())));
+                    entries.len() - 1
+                }
+            };
+            insert(&mut entries[index].1, rest, value);
+        }
+        FieldSegment::Index(i) => {
+            let slot = list_slot(node, *i);
+            insert(slot, rest, value);
+        }
+        FieldSegment::Each => match value {
+            Value::List(items) => {
+                for (i, item) in items.into_iter().enumerate() {
+                    insert(list_slot(node, i), rest, item);
+                }
+            }
+            one => insert(list_slot(node, 0), rest, one),
+        },
+    }
+}
+
+fn list_slot(node: &mut Nested, index: usize) -> &mut Nested {
+    if !matches!(node, Nested::List(_)) {
+        *node = Nested::List(Vec::new());
+    }
+    let Nested::List(items) = node else {
+        unreachable!()
+    };
+    if items.len() <= index {
+        items.resize(index + 1, None);
+    }
+    items[index].get_or_insert_with(|| Nested::Object(Vec::new()))
+}
+
+/// Applying a mapping to one record: the mapped record, or every error of the record.
+pub type Outcome = Result<MappedRecord, Vec<RecordError>>;
+
+impl Mapping {
+    /// Compiles a JSON document (a shortcut for [`Document::from_json`] then
+    /// [`Document::compile`]).
+    pub fn from_json(text: &str, options: &Options<'_>) -> Result<Self, CompileErrors> {
+        Document::from_json(text)?.compile(options)
+    }
+
+    /// Compiles a TOML document.
+    pub fn from_toml(text: &str, options: &Options<'_>) -> Result<Self, CompileErrors> {
+        Document::from_toml(text)?.compile(options)
+    }
+
+    /// The document's `target` (`ecom.product`...), if it names one.
+    pub fn target(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
+    /// The key attribute (`sku` unless the document says otherwise).
+    pub fn key_attribute(&self) -> &str {
+        self.key.name()
+    }
+
+    /// The target fields the mapping can write, in rule order.
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|r| r.field.as_str())
+    }
+
+    /// The record's key.
+    pub fn key_of(&self, record: &Json) -> Value {
+        self.key.get(record)
+    }
+
+    /// Maps one record. Errors never stop the other fields: every error of the record is
+    /// returned, each with its field, rule path and a message naming the value.
+    pub fn apply(&self, record: &Json) -> Outcome {
+        let mut fields = Vec::with_capacity(self.rules.len());
+        let mut errors = Vec::new();
+        if !record.is_object() {
+            return Err(vec![RecordError {
+                field: String::new(),
+                rule: ".".into(),
+                message: format!(
+                    "a source record must be a JSON object, found {}",
+                    kind_of(record)
+                ),
+            }]);
+        }
+        for rule in self.rules.iter() {
+            match self.run(rule, record, None) {
+                Ok(Value::Missing) => {
+                    if rule.required {
+                        errors.push(RecordError {
+                            field: rule.field.text.clone(),
+                            rule: rule.path.clone(),
+                            message: missing_message(rule),
+                        });
+                    }
+                }
+                Ok(value) => fields.push(MappedField {
+                    field: rule.field.text.clone(),
+                    rule: rule.path.clone(),
+                    value,
+                }),
+                Err(error) => errors.push(error),
+            }
+        }
+        if let Some(schema) = &self.schema {
+            errors.extend(schema.validate(&fields));
+        }
+        if errors.is_empty() {
+            Ok(MappedRecord {
+                key: self.key.get(record),
+                fields,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Explains one record: per target field, the source value, every intermediate value of
+    /// the chain, and the final value (or the error, or why nothing is written).
+    pub fn preview(&self, record: &Json) -> Preview {
+        let mut fields = Vec::with_capacity(self.rules.len());
+        for rule in self.rules.iter() {
+            let mut trace = Trace::default();
+            let result = self.run(rule, record, Some(&mut trace));
+            let outcome = match (&rule.kind, result) {
+                (Kind::Skip, _) => PreviewOutcome::Skipped,
+                (_, Ok(Value::Missing)) if rule.required => PreviewOutcome::Error {
+                    message: missing_message(rule),
+                },
+                (_, Ok(Value::Missing)) => PreviewOutcome::Missing,
+                (_, Ok(value)) => PreviewOutcome::Value {
+                    value: value.to_json(),
+                },
+                (_, Err(error)) => PreviewOutcome::Error {
+                    message: error.message,
+                },
+            };
+            fields.push(FieldPreview {
+                field: rule.field.text.clone(),
+                rule: trace.rule.unwrap_or_else(|| rule.path.clone()),
+                source: trace.source.map(|v| v.to_json()),
+                steps: trace.steps,
+                outcome,
+            });
+        }
+        Preview {
+            key: self.key.get(record).to_json(),
+            fields,
+        }
+    }
+
+    fn run(
+        &self,
+        rule: &Rule,
+        record: &Json,
+        mut trace: Option<&mut Trace>,
+    ) -> Result<Value, RecordError> {
+        let (source, chain, path) = match &rule.kind {
+            Kind::Skip => return Ok(Value::Missing),
+            Kind::Empty => return Ok(Value::Empty),
+            Kind::Map { source, chain } => (source, chain, &rule.path),
+        };
+        let mut path = path.as_str();
+        let (value, extra_chain) = match source {
+            Source::Rules(smart) => {
+                let chosen = smart.iter().find(|r| {
+                    r.when
+                        .as_ref()
+                        .is_none_or(|c| c.holds(record, &self.locale))
+                });
+                match chosen {
+                    None => (Value::Missing, None),
+                    Some(chosen) => {
+                        path = &chosen.path;
+                        (
+                            self.source_value(&chosen.source, record),
+                            Some(&chosen.chain),
+                        )
+                    }
+                }
+            }
+            other => (self.source_value(other, record), None),
+        };
+        if let Some(trace) = trace.as_deref_mut() {
+            trace.source = Some(value.clone());
+            trace.rule = Some(path.to_owned());
+        }
+        let mut value = value;
+        for step in extra_chain.into_iter().flatten().chain(chain.iter()) {
+            match step.transform.apply(value, record, &self.locale) {
+                Ok(next) => {
+                    if let Some(trace) = trace.as_deref_mut() {
+                        trace.steps.push(StepPreview {
+                            transformation: step.transform.name().into(),
+                            rule: step.path.clone(),
+                            value: next.to_json(),
+                        });
+                    }
+                    value = next;
+                }
+                Err(message) => {
+                    return Err(RecordError {
+                        field: rule.field.text.clone(),
+                        rule: step.path.clone(),
+                        message,
+                    });
+                }
+            }
+        }
+        Ok(value)
+    }
+
+    fn source_value(&self, source: &Source, record: &Json) -> Value {
+        match source {
+            Source::Nothing | Source::Rules(_) => Value::Missing,
+            Source::Attribute(lookup) => lookup.get(record),
+            Source::Constant(value) => value.clone(),
+            Source::Template(template) => template.render(record),
+        }
+    }
+}
+
+fn missing_message(rule: &Rule) -> String {
+    match &rule.kind {
+        Kind::Map {
+            source: Source::Attribute(lookup),
+            ..
+        } => format!("required, but the attribute `{}` is missing", lookup.name()),
+        _ => "required, but no value was found".into(),
+    }
+}
+
+fn kind_of(json: &Json) -> &'static str {
+    match json {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
+    }
+}
+
+#[derive(Default)]
+struct Trace {
+    source: Option<Value>,
+    rule: Option<String>,
+    steps: Vec<StepPreview>,
+}
+
+/// A preview of one record (see [`Mapping::preview`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Preview {
+    /// The record's key.
+    pub key: Json,
+    /// Every rule's field, in order.
+    pub fields: Vec<FieldPreview>,
+}
+
+/// How one target field was made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldPreview {
+    /// The target field.
+    pub field: String,
+    /// The rule (for smart rules, the rule that was chosen).
+    pub rule: String,
+    /// The value before any transformation (`null` when missing).
+    pub source: Option<Json>,
+    /// Each transformation and the value it gave.
+    pub steps: Vec<StepPreview>,
+    /// The result.
+    pub outcome: PreviewOutcome,
+}
+
+/// One transformation of a preview.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepPreview {
+    /// The transformation's type.
+    pub transformation: String,
+    /// Its path in the document.
+    pub rule: String,
+    /// The value it gave.
+    pub value: Json,
+}
+
+/// The end of a field's preview.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PreviewOutcome {
+    /// Written with this value.
+    Value {
+        /// The value.
+        value: Json,
+    },
+    /// Not written: no value.
+    Missing,
+    /// Not written: `skip`.
+    Skipped,
+    /// The record fails here.
+    Error {
+        /// Why.
+        message: String,
+    },
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiling.
+
+struct Compiler {
+    errors: Vec<CompileError>,
+    locale: Locale,
+    sets: HashMap<String, Arc<LookupTable>>,
+}
+
+fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors> {
+    let mut c = Compiler {
+        errors: Vec::new(),
+        locale: Locale::default(),
+        sets: HashMap::new(),
+    };
+    let Some(doc) = root.as_object() else {
+        return Err(CompileErrors {
+            errors: vec![CompileError::at(
+                ".",
+                format!("a mapping document is an object, found {}", kind_of(root)),
+            )],
+        });
+    };
+    for key in doc.keys() {
+        if !DOCUMENT_KEYS.contains(&key.as_str()) {
+            c.errors.push(CompileError::at(
+                key.clone(),
+                format!("unknown key `{key}`"),
+            ));
+        }
+    }
+    if let Some(version) = doc.get("version")
+        && version.as_u64() != Some(1)
+    {
+        c.errors.push(CompileError::at(
+            "version",
+            format!("unsupported version {version}: this engine reads version 1"),
+        ));
+    }
+    let target = match doc.get("target") {
+        None => None,
+        Some(Json::String(t)) => Some(t.clone()),
+        Some(other) => {
+            c.errors.push(CompileError::at(
+                "target",
+                format!("`target` must be text, found {other}"),
+            ));
+            None
+        }
+    };
+    let key = match doc.get("key") {
+        None => Lookup::new("sku"),
+        Some(Json::String(k)) if !k.is_empty() => Lookup::new(k),
+        Some(other) => {
+            c.errors.push(CompileError::at(
+                "key",
+                format!("`key` must be an attribute name, found {other}"),
+            ));
+            Lookup::new("sku")
+        }
+    };
+    if let Some(locale) = doc.get("source_locale") {
+        c.read_locale(locale);
+    }
+    if let Some(sets) = doc.get("mapping_sets") {
+        c.read_sets(sets);
+    }
+    if !LISTS.iter().any(|l| doc.contains_key(*l)) {
+        c.errors.push(CompileError::at(
+            ".",
+            "no mapping list: give `product_mappings` (or `variant_mappings`, `media_mappings`)",
+        ));
+    }
+    let mut rules = Vec::new();
+    for list in LISTS {
+        if let Some(json) = doc.get(*list) {
+            rules.extend(c.read_list(json, list));
+        }
+    }
+    // Channels: every one is validated; the chosen one's rules replace base rules of the same
+    // target field and add the others.
+    let mut chosen = None;
+    match doc.get("channels") {
+        None => {}
+        Some(Json::Object(channels)) => {
+            for (name, channel) in channels {
+                let overrides = c.read_channel(name, channel);
+                if options.channel == Some(name.as_str()) {
+                    chosen = Some(overrides);
+                }
+            }
+        }
+        Some(other) => c.errors.push(CompileError::at(
+            "channels",
+            format!("`channels` must be an object, found {other}"),
+        )),
+    }
+    if let Some(name) = options.channel
+        && chosen.is_none()
+        && doc.get("channels").is_none_or(|ch| ch.get(name).is_none())
+    {
+        c.errors.push(CompileError::at(
+            format!("channels.{name}"),
+            format!("unknown channel `{name}`"),
+        ));
+    }
+    for overriding in chosen.unwrap_or_default() {
+        match rules
+            .iter()
+            .position(|r: &Rule| r.field.text == overriding.field.text)
+        {
+            Some(i) => rules[i] = overriding,
+            None => rules.push(overriding),
+        }
+    }
+    let schema = options.schema.map(|schema| {
+        for rule in &rules {
+            if let Err(message) = schema.check_field(&rule.field.shape()) {
+                c.errors.push(CompileError::at(
+                    format!("{}.lightspeed_field", rule.path),
+                    message,
+                ));
+            }
+        }
+        Arc::new(crate::schema::FieldRules::from_schema(schema))
+    });
+    if !c.errors.is_empty() {
+        return Err(CompileErrors { errors: c.errors });
+    }
+    Ok(Mapping {
+        key,
+        locale: c.locale,
+        rules: Arc::new(rules),
+        target,
+        schema,
+    })
+}
+
+impl Compiler {
+    fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(CompileError::at(path, message));
+    }
+
+    fn read_locale(&mut self, json: &Json) {
+        let Some(map) = json.as_object() else {
+            self.error(
+                "source_locale",
+                format!("`source_locale` must be an object, found {json}"),
+            );
+            return;
+        };
+        for (key, value) in map {
+            let text = value.as_str().map(str::to_owned);
+            match (key.as_str(), text) {
+                ("decimal_separator", Some(t)) if !t.is_empty() => {
+                    self.locale.decimal_separator = t
+                }
+                ("thousands_separator", Some(t)) => self.locale.thousands_separator = t,
+                ("decimal_separator" | "thousands_separator", _) => self.error(
+                    format!("source_locale.{key}"),
+                    format!("`{key}` must be text, found {value}"),
+                ),
+                _ => self.error(
+                    format!("source_locale.{key}"),
+                    format!("unknown key `{key}`"),
+                ),
+            }
+        }
+    }
+
+    fn read_sets(&mut self, json: &Json) {
+        let Some(map) = json.as_object() else {
+            self.error(
+                "mapping_sets",
+                format!("`mapping_sets` must be an object, found {json}"),
+            );
+            return;
+        };
+        for (name, set) in map {
+            let path = format!("mapping_sets.{name}");
+            let Some(set) = set.as_object() else {
+                self.error(path, "a mapping set must be an object with `entries`");
+                continue;
+            };
+            for key in set.keys() {
+                if key != "entries" && key != "no_match" {
+                    self.error(format!("{path}.{key}"), format!("unknown key `{key}`"));
+                }
+            }
+            let table = table_from_json(set, &path, &mut self.errors);
+            self.sets.insert(name.clone(), Arc::new(table));
+        }
+    }
+
+    fn read_channel(&mut self, name: &str, json: &Json) -> Vec<Rule> {
+        let path = format!("channels.{name}");
+        let Some(map) = json.as_object() else {
+            self.error(path, "a channel must be an object of mapping lists");
+            return Vec::new();
+        };
+        let mut rules = Vec::new();
+        for (key, list) in map {
+            if LISTS.contains(&key.as_str()) {
+                rules.extend(self.read_list(list, &format!("{path}.{key}")));
+            } else {
+                self.error(format!("{path}.{key}"), format!("unknown key `{key}`"));
+            }
+        }
+        rules
+    }
+
+    fn read_list(&mut self, json: &Json, path: &str) -> Vec<Rule> {
+        let Some(items) = json.as_array() else {
+            self.error(
+                path,
+                format!("`{path}` must be a list of rules, found {json}"),
+            );
+            return Vec::new();
+        };
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, rule)| self.read_rule(rule, &format!("{path}[{i}]")))
+            .collect()
+    }
+
+    fn read_rule(&mut self, json: &Json, path: &str) -> Option<Rule> {
+        let Some(map) = json.as_object() else {
+            self.error(path, format!("a rule must be an object, found {json}"));
+            return None;
+        };
+        for key in map.keys() {
+            if !RULE_KEYS.contains(&key.as_str()) {
+                self.error(format!("{path}.{key}"), format!("unknown key `{key}`"));
+            }
+        }
+        let field = match map.get("lightspeed_field") {
+            Some(Json::String(f)) => match FieldPath::parse(f) {
+                Ok(field) => Some(field),
+                Err(message) => {
+                    self.error(format!("{path}.lightspeed_field"), message);
+                    None
+                }
+            },
+            Some(other) => {
+                self.error(
+                    format!("{path}.lightspeed_field"),
+                    format!("`lightspeed_field` must be text, found {other}"),
+                );
+                None
+            }
+            None => {
+                self.error(
+                    format!("{path}.lightspeed_field"),
+                    "missing `lightspeed_field`",
+                );
+                None
+            }
+        };
+        let required = match map.get("required") {
+            None => false,
+            Some(Json::Bool(b)) => *b,
+            Some(other) => {
+                self.error(
+                    format!("{path}.required"),
+                    format!("`required` must be true or false, found {other}"),
+                );
+                false
+            }
+        };
+        let flag = |c: &mut Self, key: &str| -> bool {
+            match map.get(key) {
+                None => false,
+                Some(Json::Bool(b)) => *b,
+                Some(other) => {
+                    c.error(
+                        format!("{path}.{key}"),
+                        format!("`{key}` must be true or false, found {other}"),
+                    );
+                    false
+                }
+            }
+        };
+        let skip = flag(self, "skip");
+        let empty = flag(self, "empty");
+        let sources: Vec<&str> = ["pim_attribute", "value", "template", "rules"]
+            .into_iter()
+            .filter(|k| map.contains_key(*k))
+            .collect();
+        let chain = self.read_chain(map, path);
+        let kind = if skip || empty {
+            if skip && empty {
+                self.error(path, "a rule cannot both `skip` and set `empty`");
+            }
+            if let Some(other) = sources.first() {
+                self.error(
+                    format!("{path}.{other}"),
+                    format!(
+                        "a rule that {} takes no `{other}`",
+                        if skip { "skips" } else { "sets empty" }
+                    ),
+                );
+            }
+            if skip { Kind::Skip } else { Kind::Empty }
+        } else {
+            if sources.len() > 1 {
+                self.error(path, format!("a rule takes one of `pim_attribute`, `value`, `template`, `rules`; found {}", sources.join(", ")));
+            }
+            let source = match sources.first().copied() {
+                Some("rules") => {
+                    Source::Rules(self.read_smart_rules(&map["rules"], &format!("{path}.rules")))
+                }
+                Some(other) => self.read_source(map, other, path)?,
+                None => {
+                    if chain.as_ref().is_none_or(|c| c.is_empty()) {
+                        self.error(path, "a rule needs `pim_attribute`, `value`, `template`, `rules`, `skip` or `empty`");
+                    }
+                    Source::Nothing
+                }
+            };
+            Kind::Map {
+                source,
+                chain: chain.clone().unwrap_or_default(),
+            }
+        };
+        if matches!(kind, Kind::Skip | Kind::Empty) && chain.as_ref().is_some_and(|c| !c.is_empty())
+        {
+            self.error(
+                path,
+                "a rule that skips or sets empty takes no transformation",
+            );
+        }
+        Some(Rule {
+            field: field?,
+            path: path.to_owned(),
+            kind,
+            required,
+        })
+    }
+
+    fn read_source(&mut self, map: &Map<String, Json>, key: &str, path: &str) -> Option<Source> {
+        let json = &map[key];
+        Some(match key {
+            "pim_attribute" => match json.as_str() {
+                Some(a) if !a.is_empty() => Source::Attribute(Lookup::new(a)),
+                _ => {
+                    self.error(
+                        format!("{path}.pim_attribute"),
+                        format!("`pim_attribute` must be an attribute name, found {json}"),
+                    );
+                    return None;
+                }
+            },
+            "value" => Source::Constant(Value::from_json(json)),
+            "template" => match json.as_str().map(Template::parse) {
+                Some(Ok(t)) => Source::Template(t),
+                Some(Err(message)) => {
+                    self.error(format!("{path}.template"), message);
+                    return None;
+                }
+                None => {
+                    self.error(
+                        format!("{path}.template"),
+                        format!("`template` must be text, found {json}"),
+                    );
+                    return None;
+                }
+            },
+            _ => unreachable!("only called for sources"),
+        })
+    }
+
+    fn read_smart_rules(&mut self, json: &Json, path: &str) -> Vec<SmartRule> {
+        let Some(items) = json.as_array() else {
+            self.error(path, format!("`rules` must be a list, found {json}"));
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let here = format!("{path}[{i}]");
+            let Some(map) = item.as_object() else {
+                self.error(
+                    &here,
+                    format!("a smart rule must be an object, found {item}"),
+                );
+                continue;
+            };
+            for key in map.keys() {
+                if !SMART_RULE_KEYS.contains(&key.as_str()) {
+                    self.error(format!("{here}.{key}"), format!("unknown key `{key}`"));
+                }
+            }
+            let when = match (map.get("when"), map.get("otherwise")) {
+                (Some(c), None) => {
+                    Condition::compile(c, &format!("{here}.when"), &mut self.errors).map(Some)
+                }
+                (None, Some(Json::Bool(true))) => Some(None),
+                (None, Some(other)) => {
+                    self.error(
+                        format!("{here}.otherwise"),
+                        format!("`otherwise` must be true, found {other}"),
+                    );
+                    None
+                }
+                (Some(_), Some(_)) => {
+                    self.error(&here, "a smart rule has `when` or `otherwise`, not both");
+                    None
+                }
+                (None, None) => {
+                    self.error(
+                        &here,
+                        "a smart rule needs `when` (a condition) or `otherwise: true`",
+                    );
+                    None
+                }
+            };
+            let sources: Vec<&str> = ["pim_attribute", "value", "template"]
+                .into_iter()
+                .filter(|k| map.contains_key(*k))
+                .collect();
+            let chain = self.read_chain(map, &here).unwrap_or_default();
+            let source = match sources.as_slice() {
+                [one] => self.read_source(map, one, &here),
+                [] if !chain.is_empty() => Some(Source::Nothing),
+                [] => {
+                    self.error(
+                        &here,
+                        "a smart rule gives `value`, `pim_attribute` or `template`",
+                    );
+                    None
+                }
+                _ => {
+                    self.error(&here, format!("a smart rule gives one of `value`, `pim_attribute`, `template`; found {}", sources.join(", ")));
+                    None
+                }
+            };
+            if let (Some(when), Some(source)) = (when, source) {
+                out.push(SmartRule {
+                    when,
+                    source,
+                    chain,
+                    path: here,
+                });
+            }
+        }
+        out
+    }
+
+    /// `transformation` (one) or `transformations` (a chain); `None` when neither is given.
+    fn read_chain(&mut self, map: &Map<String, Json>, path: &str) -> Option<Vec<Step>> {
+        match (map.get("transformation"), map.get("transformations")) {
+            (Some(_), Some(_)) => {
+                self.error(path, "give `transformation` or `transformations`, not both");
+                None
+            }
+            (Some(one), None) => Some(
+                self.read_transform(one, &format!("{path}.transformation"))
+                    .into_iter()
+                    .collect(),
+            ),
+            (None, Some(Json::Array(items))) => Some(
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, t)| {
+                        self.read_transform(t, &format!("{path}.transformations[{i}]"))
+                    })
+                    .collect(),
+            ),
+            (None, Some(other)) => {
+                self.error(
+                    format!("{path}.transformations"),
+                    format!("`transformations` must be a list, found {other}"),
+                );
+                None
+            }
+            (None, None) => None,
+        }
+    }
+
+    fn read_transform(&mut self, json: &Json, path: &str) -> Option<Step> {
+        let Some(map) = json.as_object() else {
+            self.error(
+                path,
+                format!("a transformation must be an object with `type`, found {json}"),
+            );
+            return None;
+        };
+        for key in map.keys() {
+            if key != "type" && key != "parameters" {
+                self.error(format!("{path}.{key}"), format!("unknown key `{key}`"));
+            }
+        }
+        let Some(kind) = map.get("type").and_then(Json::as_str) else {
+            self.error(format!("{path}.type"), "missing `type`");
+            return None;
+        };
+        if !transform::TYPES.contains(&kind) {
+            self.error(path, format!("unknown transformation type `{kind}`"));
+            return None;
+        }
+        let params_json = match map.get("parameters") {
+            None => None,
+            Some(Json::Object(p)) => Some(p),
+            Some(other) => {
+                self.error(
+                    format!("{path}.parameters"),
+                    format!("`parameters` must be an object, found {other}"),
+                );
+                return None;
+            }
+        };
+        let mut params = Params::new(params_json, format!("{path}.parameters"));
+        let context = Context {
+            locale: &self.locale,
+            sets: &self.sets,
+        };
+        let compiled = transform::compile(kind, &mut params, &context);
+        let errors = params.finish();
+        let failed = !errors.is_empty();
+        self.errors.extend(errors);
+        if failed {
+            return None;
+        }
+        compiled.map(|transform| Step {
+            transform,
+            path: path.to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn mapping(doc: Json) -> Mapping {
+        Document { root: doc }
+            .compile(&Options::default())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn errors(doc: Json) -> CompileErrors {
+        Document { root: doc }
+            .compile(&Options::default())
+            .unwrap_err()
+    }
+
+    #[test]
+    fn fields_nest_by_path() {
+        let m = mapping(json!({"product_mappings": [
+            {"pim_attribute": "name", "lightspeed_field": "title"},
+            {"pim_attribute": "img", "lightspeed_field": "images[0].src"},
+            {"pim_attribute": "img2", "lightspeed_field": "images[1].src"},
+            {"pim_attribute": "skus", "lightspeed_field": "variants[].sku"},
+            {"lightspeed_field": "content", "empty": true},
+            {"lightspeed_field": "url", "skip": true}
+        ]}));
+        let out = m
+            .apply(&json!({"name": "Watch", "img": "a.jpg", "img2": "b.jpg", "skus": ["S1", "S2"]}))
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(out.nested()).unwrap(),
+            json!({"title": "Watch", "images": [{"src": "a.jpg"}, {"src": "b.jpg"}],
+                   "variants": [{"sku": "S1"}, {"sku": "S2"}], "content": null})
+        );
+    }
+
+    #[test]
+    fn compile_errors_carry_paths() {
+        let e = errors(json!({
+            "product_mappings": [
+                {"pim_attribute": "a", "lightspeed_field": "b"},
+                {"pim_attribute": "a", "lightspeed_field": "b", "transfomation": {}},
+                {"pim_attribute": "a", "lightspeed_field": "b", "transformations": [{"type": "trim"}, {"type": "explode"}]},
+                {"pim_attribute": "a", "lightspeed_field": "w", "transformation": {"type": "convert_unit", "parameters": {"from": "kg", "to": "cm"}}},
+                {"pim_attribute": "a", "lightspeed_field": "x", "transformation": {"type": "regex_replace", "parameters": {"pattern": "(", "with": ""}}},
+                {"pim_attribute": "a", "lightspeed_field": "y", "transformation": {"type": "lookup", "parameters": {"set": "nope"}}},
+                {"pim_attribute": "a", "lightspeed_field": "z", "transformation": {"type": "multiply"}}
+            ],
+            "extra": 1
+        }));
+        for path in [
+            "product_mappings[1].transfomation",
+            "product_mappings[2].transformations[1]",
+            "product_mappings[3].transformation.parameters.to",
+            "product_mappings[4].transformation.parameters.pattern",
+            "product_mappings[5].transformation.parameters.set",
+            "product_mappings[6].transformation.parameters.by",
+            "extra",
+        ] {
+            assert!(e.has_path(path), "no error at {path}: {e}");
+        }
+    }
+
+    #[test]
+    fn json_syntax_errors_have_line_and_column() {
+        let e = Document::from_json("{\n  \"product_mappings\": [\n    {\"a\": 1,}\n  ]\n}")
+            .unwrap_err();
+        assert_eq!(e.errors[0].line, Some(3));
+        assert!(e.errors[0].column.is_some());
+    }
+}
