@@ -9,24 +9,11 @@
 //! strings, `empty` fields `null`, missing fields left out. Exits 0 once the mapping compiled,
 //! whatever the records gave; non-zero, naming the offending path, when the document is invalid.
 
-use std::io::{self, BufRead, BufWriter, Write};
+use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use lightspeed_mapping::{Document, Mapping, Options, RecordError, Value};
-use serde::Serialize;
-
-#[derive(Serialize)]
-struct Fields<'a> {
-    key: &'a Value,
-    fields: lightspeed_mapping::Nested,
-}
-
-#[derive(Serialize)]
-struct Errors<'a> {
-    key: &'a Value,
-    errors: &'a [RecordError],
-}
+use lightspeed_mapping::{Document, Mapping, Options};
 
 fn usage() -> ExitCode {
     eprintln!("usage: map MAPPING_FILE [--channel NAME] < records.ndjson");
@@ -77,56 +64,6 @@ fn main() -> ExitCode {
 
 fn run(mapping: &Mapping) -> io::Result<()> {
     let stdin = io::stdin().lock();
-    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let mut reader = io::BufReader::with_capacity(1 << 16, stdin);
-    let mut line = String::new();
-    let mut number = 0usize;
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            break;
-        }
-        number += 1;
-        let text = line.trim();
-        if text.is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(record) => match mapping.apply(&record) {
-                Ok(mapped) => serde_json::to_writer(
-                    &mut out,
-                    &Fields {
-                        key: &mapped.key,
-                        fields: mapped.nested(),
-                    },
-                )?,
-                Err(errors) => {
-                    let key = mapping.key_of(&record);
-                    serde_json::to_writer(
-                        &mut out,
-                        &Errors {
-                            key: &key,
-                            errors: &errors,
-                        },
-                    )?
-                }
-            },
-            Err(e) => {
-                let errors = [RecordError {
-                    field: String::new(),
-                    rule: ".".into(),
-                    message: format!("line {number} is not a JSON record: {e}"),
-                }];
-                serde_json::to_writer(
-                    &mut out,
-                    &Errors {
-                        key: &Value::Missing,
-                        errors: &errors,
-                    },
-                )?
-            }
-        }
-        out.write_all(b"\n")?;
-    }
-    out.flush()
+    let reader = io::BufReader::with_capacity(1 << 16, stdin);
+    lightspeed_mapping::ndjson::map_lines(mapping, reader, io::stdout().lock()).map(drop)
 }

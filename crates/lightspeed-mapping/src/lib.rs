@@ -46,6 +46,7 @@
 pub mod condition;
 pub mod error;
 pub mod mapping;
+pub mod ndjson;
 pub mod schema;
 pub mod source;
 pub mod transform;

@@ -1180,18 +1180,24 @@ impl Compiler {
     }
 
     fn read_transform(&mut self, json: &Json, path: &str) -> Option<Step> {
-        let Some(map) = json.as_object() else {
-            self.error(
-                path,
-                format!("a transformation must be an object with `type`, found {json}"),
-            );
-            return None;
-        };
-        for key in map.keys() {
-            if key != "type" && key != "parameters" {
-                self.error(format!("{path}.{key}"), format!("unknown key `{key}`"));
+        // Shorthand: `"transformation": "strip_html"` is `{"type": "strip_html"}`.
+        let shorthand;
+        let map = match json {
+            Json::String(kind) => {
+                let mut map = Map::new();
+                map.insert("type".into(), Json::String(kind.clone()));
+                shorthand = map;
+                &shorthand
             }
-        }
+            Json::Object(map) => map,
+            other => {
+                self.error(
+                    path,
+                    format!("a transformation must be an object with `type`, found {other}"),
+                );
+                return None;
+            }
+        };
         let Some(kind) = map.get("type").and_then(Json::as_str) else {
             self.error(format!("{path}.type"), "missing `type`");
             return None;
@@ -1200,9 +1206,21 @@ impl Compiler {
             self.error(path, format!("unknown transformation type `{kind}`"));
             return None;
         }
-        let params_json = match map.get("parameters") {
-            None => None,
-            Some(Json::Object(p)) => Some(p),
+        // Parameters under `parameters`, or written inline beside `type`.
+        let inline: Map<String, Json> = map
+            .iter()
+            .filter(|(k, _)| k.as_str() != "type" && k.as_str() != "parameters")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let (params_json, params_path) = match map.get("parameters") {
+            None if inline.is_empty() => (None, format!("{path}.parameters")),
+            None => (Some(&inline), path.to_owned()),
+            Some(Json::Object(p)) => {
+                for key in inline.keys() {
+                    self.error(format!("{path}.{key}"), format!("unknown key `{key}`"));
+                }
+                (Some(p), format!("{path}.parameters"))
+            }
             Some(other) => {
                 self.error(
                     format!("{path}.parameters"),
@@ -1211,7 +1229,7 @@ impl Compiler {
                 return None;
             }
         };
-        let mut params = Params::new(params_json, format!("{path}.parameters"));
+        let mut params = Params::new(params_json, params_path);
         let context = Context {
             locale: &self.locale,
             sets: &self.sets,
