@@ -165,6 +165,7 @@ enum FieldSegment {
 pub struct FieldPath {
     text: String,
     segments: Vec<FieldSegment>,
+    shape: String,
 }
 
 impl FieldPath {
@@ -203,9 +204,11 @@ impl FieldPath {
                 return Err(format!("`{text}` is not a field path"));
             }
         }
+        let shape = shape_of(&segments);
         Ok(Self {
             text: text.to_owned(),
             segments,
+            shape,
         })
     }
 
@@ -215,9 +218,15 @@ impl FieldPath {
     }
 
     /// The path with every index written `[]` (`images[].src`), as schemas name fields.
-    pub fn shape(&self) -> String {
+    pub fn shape(&self) -> &str {
+        &self.shape
+    }
+}
+
+fn shape_of(segments: &[FieldSegment]) -> String {
+    {
         let mut out = String::new();
-        for segment in &self.segments {
+        for segment in segments {
             match segment {
                 FieldSegment::Key(k) => {
                     if !out.is_empty() {
@@ -282,43 +291,75 @@ pub struct Mapping {
 }
 
 /// One target field of a mapped record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MappedField {
-    /// The target field path.
-    pub field: String,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MappedField<'a> {
+    /// The target field path, as written in the document.
+    pub field: &'a str,
     /// The path of the rule that wrote it.
-    #[serde(skip)]
-    pub rule: String,
+    pub rule: &'a str,
     /// The value ([`Value::Empty`] for `empty: true`).
-    pub value: Value,
+    pub value: &'a Value,
+    path: &'a FieldPath,
+}
+
+impl<'a> MappedField<'a> {
+    /// The target field path, parsed.
+    pub fn path(&self) -> &'a FieldPath {
+        self.path
+    }
 }
 
 /// A mapped record: its key and its fields in rule order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct MappedRecord {
     /// The record's key attribute (missing when the record has none).
     pub key: Value,
-    /// The fields written (skipped and missing ones are not here).
-    pub fields: Vec<MappedField>,
+    rules: Arc<Vec<Rule>>,
+    /// (rule index, value) of every field written.
+    values: Vec<(u32, Value)>,
+}
+
+impl PartialEq for MappedRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key && self.fields().eq(other.fields())
+    }
 }
 
 impl MappedRecord {
+    /// The fields written (skipped and missing ones are not here), in rule order.
+    pub fn fields(&self) -> impl Iterator<Item = MappedField<'_>> + '_ {
+        self.values.iter().map(|(index, value)| {
+            let rule = &self.rules[*index as usize];
+            MappedField {
+                field: &rule.field.text,
+                rule: &rule.path,
+                value,
+                path: &rule.field,
+            }
+        })
+    }
+
+    /// How many fields were written.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether no field was written.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
     /// The value of a field, by path as written in the document.
     pub fn get(&self, field: &str) -> Option<&Value> {
-        self.fields
-            .iter()
-            .find(|f| f.field == field)
-            .map(|f| &f.value)
+        self.fields().find(|f| f.field == field).map(|f| f.value)
     }
 
     /// The fields nested by path (`images[0].src` -> `{"images": [{"src": ...}]}`), ready to
     /// encode; numbers keep their decimal digits.
     pub fn nested(&self) -> Nested {
         let mut root = Nested::Object(Vec::new());
-        for field in &self.fields {
-            if let Ok(path) = FieldPath::parse(&field.field) {
-                insert(&mut root, &path.segments, field.value.clone());
-            }
+        for field in self.fields() {
+            insert(&mut root, &field.path.segments, field.value.clone());
         }
         root
     }
@@ -467,19 +508,16 @@ impl Mapping {
     /// Maps one record. Errors never stop the other fields: every error of the record is
     /// returned, each with its field, rule path and a message naming the value.
     pub fn apply(&self, record: &Json) -> Outcome {
-        let mut fields = Vec::with_capacity(self.rules.len());
+        let mut values = Vec::with_capacity(self.rules.len());
         let mut errors = Vec::new();
         if !record.is_object() {
             return Err(vec![RecordError {
                 field: String::new(),
                 rule: ".".into(),
-                message: format!(
-                    "a source record must be a JSON object, found {}",
-                    kind_of(record)
-                ),
+                message: format!("a source record must be a JSON object, found {}", kind_of(record)),
             }]);
         }
-        for rule in self.rules.iter() {
+        for (index, rule) in self.rules.iter().enumerate() {
             match self.run(rule, record, None) {
                 Ok(Value::Missing) => {
                     if rule.required {
@@ -490,25 +528,19 @@ impl Mapping {
                         });
                     }
                 }
-                Ok(value) => fields.push(MappedField {
-                    field: rule.field.text.clone(),
-                    rule: rule.path.clone(),
-                    value,
-                }),
+                Ok(value) => values.push((index as u32, value)),
                 Err(error) => errors.push(error),
             }
         }
+        let mapped = MappedRecord {
+            key: self.key.get(record),
+            rules: self.rules.clone(),
+            values,
+        };
         if let Some(schema) = &self.schema {
-            errors.extend(schema.validate(&fields));
+            errors.extend(schema.validate(mapped.fields()));
         }
-        if errors.is_empty() {
-            Ok(MappedRecord {
-                key: self.key.get(record),
-                fields,
-            })
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(mapped) } else { Err(errors) }
     }
 
     /// Explains one record: per target field, the source value, every intermediate value of
@@ -816,7 +848,7 @@ fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors>
     }
     let schema = options.schema.map(|schema| {
         for rule in &rules {
-            if let Err(message) = schema.check_field(&rule.field.shape()) {
+            if let Err(message) = schema.check_field(rule.field.shape()) {
                 c.errors.push(CompileError::at(
                     format!("{}.lightspeed_field", rule.path),
                     message,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::error::{CompileError, CompileErrors, RecordError};
-use crate::mapping::{FieldPath, MappedField};
+use crate::mapping::MappedField;
 use crate::value::Value;
 
 /// The type of a target field.
@@ -152,25 +152,23 @@ impl FieldRules {
         }
     }
 
-    pub(crate) fn validate(&self, fields: &[MappedField]) -> Vec<RecordError> {
+    pub(crate) fn validate<'a>(&self, fields: impl Iterator<Item = MappedField<'a>>) -> Vec<RecordError> {
         let mut errors = Vec::new();
-        let mut seen = Vec::with_capacity(fields.len());
+        let mut seen = Vec::new();
         for field in fields {
-            let shape = FieldPath::parse(&field.field)
-                .map(|p| p.shape())
-                .unwrap_or_default();
+            let shape = field.path().shape();
             let error = |message: String| RecordError {
-                field: field.field.clone(),
-                rule: field.rule.clone(),
+                field: field.field.to_string(),
+                rule: field.rule.to_string(),
                 message,
             };
-            let Some(spec) = self.by_shape.get(&shape) else {
+            let Some(spec) = self.by_shape.get(shape) else {
                 continue;
             };
             if !matches!(field.value, Value::Empty) {
-                seen.push(shape.clone());
+                seen.push(shape);
             }
-            let value = &field.value;
+            let value = field.value;
             let type_ok = matches!(
                 (spec.kind, value),
                 (_, Value::Empty | Value::Missing)
@@ -211,7 +209,7 @@ impl FieldRules {
             }
         }
         for required in &self.required {
-            if !seen.contains(required) {
+            if !seen.contains(&required.as_str()) {
                 errors.push(RecordError {
                     field: required.clone(),
                     rule: "schema".into(),

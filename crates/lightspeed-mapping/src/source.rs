@@ -38,7 +38,7 @@ impl Lookup {
     /// The raw JSON the lookup finds (`None` when absent; `null` counts as absent).
     pub fn get_json<'r>(&self, record: &'r serde_json::Value) -> Option<&'r serde_json::Value> {
         let object = record.as_object()?;
-        if let Some(found) = object.get(&self.key) {
+        if let Some(found) = find(object, &self.key) {
             return (!found.is_null()).then_some(found);
         }
         let path = self.path.as_ref()?;
@@ -57,6 +57,19 @@ impl Lookup {
         self.get_json(record)
             .map_or(Value::Missing, Value::from_json)
     }
+}
+
+/// Finds a key. Records are small objects: a scan that compares lengths before bytes beats the
+/// map's ordered search, whose every step is a byte comparison; large objects use the search.
+fn find<'r>(object: &'r serde_json::Map<String, serde_json::Value>, key: &str) -> Option<&'r serde_json::Value> {
+    if object.len() > 48 {
+        return object.get(key);
+    }
+    let bytes = key.as_bytes();
+    object
+        .iter()
+        .find(|(k, _)| k.len() == bytes.len() && k.as_bytes().first() == bytes.first() && k.as_bytes() == bytes)
+        .map(|(_, v)| v)
 }
 
 /// Splits `a.b[0].c` into segments; `None` for a plain key (no `.` or `[`).

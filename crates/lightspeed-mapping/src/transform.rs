@@ -905,17 +905,22 @@ pub fn format_number(
     thousands: &str,
     rounding: Rounding,
 ) -> String {
+    use std::fmt::Write as _;
     let mut rounded = n.round_dp_with_strategy(decimals, rounding.strategy());
     rounded.rescale(decimals);
-    let text = rounded.abs().to_string();
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let negative = rounded.is_sign_negative() && !rounded.is_zero();
+    rounded.set_sign_positive(true);
+    let mut digits = StackText::default();
+    let _ = write!(digits, "{rounded}");
+    let text = digits.as_str();
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
     let mut out = String::with_capacity(text.len() + 8);
-    if rounded.is_sign_negative() && !rounded.is_zero() {
+    if negative {
         out.push('-');
     }
-    let digits = int.len();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (digits - i) % 3 == 0 {
+    let count = int.len();
+    for (i, c) in int.char_indices() {
+        if i > 0 && (count - i) % 3 == 0 {
             out.push_str(thousands);
         }
         out.push(c);
@@ -925,6 +930,39 @@ pub fn format_number(
         out.push_str(frac);
     }
     out
+}
+
+/// Text written on the stack (a decimal's digits fit: at most 29 digits, a point and a sign).
+struct StackText {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        Self {
+            bytes: [0; 64],
+            len: 0,
+        }
+    }
+}
+
+impl StackText {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.bytes.len() {
+            return Err(std::fmt::Error);
+        }
+        self.bytes[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 /// Cuts to at most `max` characters, ending with `ellipsis` when cut.
@@ -1021,40 +1059,72 @@ const BLOCK_TAGS: &[&str] = &[
 ];
 
 /// Removes tags (block tags and `<br>` become a space), decodes entities, collapses runs of
-/// white space to one space and trims.
+/// white space to one space and trims. One pass; entities are decoded one at a time.
 pub fn strip_html(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
+    let mut out = String::with_capacity(html.len());
+    // Whether a space is owed before the next visible character.
+    let mut space = false;
+    let push = |out: &mut String, space: &mut bool, c: char| {
+        if c.is_whitespace() {
+            *space = !out.is_empty();
+        } else {
+            if *space {
+                out.push(' ');
+                *space = false;
+            }
+            out.push(c);
+        }
+    };
     let mut rest = html;
-    while let Some(open) = rest.find('<') {
-        text.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('>') else {
-            text.push_str(&rest[open..]);
-            rest = "";
-            break;
-        };
-        let tag = after[..close].trim_start_matches('/').trim_start();
-        let name: String = tag
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if BLOCK_TAGS.contains(&name.as_str()) {
-            text.push(' ');
+    while let Some(i) = rest.find(['<', '&']) {
+        for c in rest[..i].chars() {
+            push(&mut out, &mut space, c);
         }
-        rest = &after[close + 1..];
+        let at = &rest[i..];
+        if at.starts_with('<') {
+            match at.find('>') {
+                Some(close) => {
+                    let tag = at[1..close].trim_start_matches('/').trim_start();
+                    let name_end = tag
+                        .find(|c: char| !c.is_ascii_alphanumeric())
+                        .unwrap_or(tag.len());
+                    let name = &tag[..name_end];
+                    if BLOCK_TAGS.iter().any(|b| b.eq_ignore_ascii_case(name)) {
+                        space = !out.is_empty();
+                    }
+                    rest = &at[close + 1..];
+                }
+                None => {
+                    for c in at.chars() {
+                        push(&mut out, &mut space, c);
+                    }
+                    rest = "";
+                }
+            }
+        } else {
+            // An entity: `&name;`, `&#NN;` or `&#xHH;` (at most 32 characters), else a plain `&`.
+            let end = at
+                .char_indices()
+                .skip(1)
+                .take(32)
+                .find(|(_, c)| *c == ';' || *c == '&' || *c == '<' || c.is_whitespace());
+            match end {
+                Some((end, ';')) => {
+                    let decoded = html_escape::decode_html_entities(&at[..=end]);
+                    for c in decoded.chars() {
+                        push(&mut out, &mut space, c);
+                    }
+                    rest = &at[end + 1..];
+                }
+                _ => {
+                    push(&mut out, &mut space, '&');
+                    rest = &at[1..];
+                }
+            }
+        }
     }
-    text.push_str(rest);
-    let decoded = html_escape::decode_html_entities(&text);
-    let mut out = String::with_capacity(decoded.len());
-    for word in decoded.split(|c: char| c.is_whitespace()) {
-        if word.is_empty() {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
+    for c in rest.chars() {
+        push(&mut out, &mut space, c);
     }
     out
 }

@@ -125,10 +125,17 @@ pub fn number_from_json(n: &serde_json::Number) -> Option<Decimal> {
     if let Some(u) = n.as_u64() {
         return Some(Decimal::from(u));
     }
-    let text = n.to_string();
-    Decimal::from_str(&text)
+    // The shortest text that reads back as the same f64: the literal the record had, for up to
+    // 15 significant digits; written on the stack, not allocated.
+    let float = n.as_f64()?;
+    if !float.is_finite() {
+        return None;
+    }
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(float);
+    Decimal::from_str(text)
         .ok()
-        .or_else(|| Decimal::from_scientific(&text).ok())
+        .or_else(|| Decimal::from_scientific(text).ok())
 }
 
 impl Serialize for Value {
