@@ -10,40 +10,8 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lightspeed_benches::records;
 use lightspeed_mapping::{Document, Options};
-use serde_json::{Value, json};
-
-/// 100,000 varied records with the attributes both mappings read.
-pub fn records(count: usize) -> Vec<Value> {
-    let colors = ["Rood", "Zwart", "Bruin", "Blauw", "Groen"];
-    (0..count)
-        .map(|i| {
-            let brand = ["Castelijn", "Burkely", "Secrid"][i % 3];
-            let color = colors[i % colors.len()];
-            let price = if i % 2 == 0 {
-                json!(1299.99 + (i % 100) as f64)
-            } else {
-                json!(format!("{}.{:02}", 10 + i % 900, i % 100))
-            };
-            json!({
-                "sku": format!("SKU-{i:06}"),
-                "name": format!("leather wallet model {}", i % 97),
-                "brand": brand,
-                "model": format!("M{}", i % 1000),
-                "description": format!("<p>A <b>fine</b> wallet &amp; card holder, number {i}.</p>"),
-                "description@nl": format!("<p>Een <b>mooie</b> portemonnee &amp; pasjeshouder, nummer {i}, met RFID-bescherming en muntvak.</p>"),
-                "price": price,
-                "cost": 12.5,
-                "weight_kg": format!("0,{:03}", 100 + i % 800),
-                "color": color,
-                "stock": i % 4,
-                "ean": format!(" 8712345{i:06} "),
-                "image_url": format!("https://cdn.example/{i}.jpg"),
-                "images": [format!("https://cdn.example/{i}-a.jpg")]
-            })
-        })
-        .collect()
-}
 
 fn mapping(file: &str) -> lightspeed_mapping::Mapping {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

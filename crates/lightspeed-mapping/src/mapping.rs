@@ -514,7 +514,10 @@ impl Mapping {
             return Err(vec![RecordError {
                 field: String::new(),
                 rule: ".".into(),
-                message: format!("a source record must be a JSON object, found {}", kind_of(record)),
+                message: format!(
+                    "a source record must be a JSON object, found {}",
+                    kind_of(record)
+                ),
             }]);
         }
         for (index, rule) in self.rules.iter().enumerate() {
@@ -540,7 +543,11 @@ impl Mapping {
         if let Some(schema) = &self.schema {
             errors.extend(schema.validate(mapped.fields()));
         }
-        if errors.is_empty() { Ok(mapped) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(mapped)
+        } else {
+            Err(errors)
+        }
     }
 
     /// Explains one record: per target field, the source value, every intermediate value of

@@ -152,7 +152,10 @@ impl FieldRules {
         }
     }
 
-    pub(crate) fn validate<'a>(&self, fields: impl Iterator<Item = MappedField<'a>>) -> Vec<RecordError> {
+    pub(crate) fn validate<'a>(
+        &self,
+        fields: impl Iterator<Item = MappedField<'a>>,
+    ) -> Vec<RecordError> {
         let mut errors = Vec::new();
         let mut seen = Vec::new();
         for field in fields {

@@ -61,14 +61,19 @@ impl Lookup {
 
 /// Finds a key. Records are small objects: a scan that compares lengths before bytes beats the
 /// map's ordered search, whose every step is a byte comparison; large objects use the search.
-fn find<'r>(object: &'r serde_json::Map<String, serde_json::Value>, key: &str) -> Option<&'r serde_json::Value> {
+fn find<'r>(
+    object: &'r serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> Option<&'r serde_json::Value> {
     if object.len() > 48 {
         return object.get(key);
     }
     let bytes = key.as_bytes();
     object
         .iter()
-        .find(|(k, _)| k.len() == bytes.len() && k.as_bytes().first() == bytes.first() && k.as_bytes() == bytes)
+        .find(|(k, _)| {
+            k.len() == bytes.len() && k.as_bytes().first() == bytes.first() && k.as_bytes() == bytes
+        })
         .map(|(_, v)| v)
 }
 

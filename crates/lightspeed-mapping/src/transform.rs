@@ -698,6 +698,14 @@ impl Transform {
                 other => Err(format!("{name} needs a number, found {}", other.describe())),
             }
         };
+        let owned = |value: Value| -> Result<String, String> {
+            match value {
+                Value::Text(t) => Ok(t),
+                other => other
+                    .as_text()
+                    .ok_or_else(|| format!("{name} needs text, found {}", other.describe())),
+            }
+        };
         let text = |value: &Value| -> Result<String, String> {
             value
                 .as_text()
@@ -772,13 +780,37 @@ impl Transform {
                     Value::Text(parts.join(separator))
                 }
             }
-            Transform::Trim => Value::Text(text(&value)?.trim().to_owned()),
-            Transform::Lowercase => Value::Text(text(&value)?.to_lowercase()),
-            Transform::Uppercase => Value::Text(text(&value)?.to_uppercase()),
-            Transform::TitleCase => Value::Text(title_case(&text(&value)?)),
-            Transform::SentenceCase => Value::Text(sentence_case(&text(&value)?)),
-            Transform::Slugify => Value::Text(slugify(&text(&value)?)),
-            Transform::StripHtml => Value::Text(strip_html(&text(&value)?)),
+            Transform::Trim => {
+                let t = owned(value)?;
+                let trimmed = t.trim();
+                Value::Text(if trimmed.len() == t.len() {
+                    t
+                } else {
+                    trimmed.to_owned()
+                })
+            }
+            Transform::Lowercase => {
+                let mut t = owned(value)?;
+                if t.is_ascii() {
+                    t.make_ascii_lowercase();
+                    Value::Text(t)
+                } else {
+                    Value::Text(t.to_lowercase())
+                }
+            }
+            Transform::Uppercase => {
+                let mut t = owned(value)?;
+                if t.is_ascii() {
+                    t.make_ascii_uppercase();
+                    Value::Text(t)
+                } else {
+                    Value::Text(t.to_uppercase())
+                }
+            }
+            Transform::TitleCase => Value::Text(title_case(&owned(value)?)),
+            Transform::SentenceCase => Value::Text(sentence_case(&owned(value)?)),
+            Transform::Slugify => Value::Text(slugify(&owned(value)?)),
+            Transform::StripHtml => Value::Text(strip_html(&owned(value)?)),
             Transform::Replace { find, with } => {
                 let t = text(&value)?;
                 Value::Text(if find.is_empty() {
@@ -802,7 +834,15 @@ impl Transform {
             Transform::Truncate {
                 max_length,
                 ellipsis,
-            } => Value::Text(truncate(&text(&value)?, *max_length, ellipsis)),
+            } => {
+                let t = owned(value)?;
+                if t.len() <= *max_length {
+                    // Fewer bytes than the limit: fewer characters too.
+                    Value::Text(t)
+                } else {
+                    Value::Text(truncate(&t, *max_length, ellipsis))
+                }
+            }
             Transform::Split(separator) => match value {
                 Value::List(_) => value,
                 other => Value::List(
@@ -1014,6 +1054,20 @@ fn slugify(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     let mut out = String::with_capacity(text.len());
     let mut dash = false;
+    if text.is_ascii() {
+        for b in text.bytes() {
+            if b.is_ascii_alphanumeric() {
+                if dash && !out.is_empty() {
+                    out.push('-');
+                }
+                dash = false;
+                out.push(b.to_ascii_lowercase() as char);
+            } else {
+                dash = true;
+            }
+        }
+        return out;
+    }
     for c in text.nfd() {
         if unicode_normalization::char::is_combining_mark(c) {
             continue;
