@@ -58,3 +58,9 @@ pub use mapping::{
 };
 pub use schema::{FieldSpec, FieldType, JsonSchema, TargetSchema};
 pub use value::Value;
+
+// The user guide's Rust snippets are compiled and run as doctests, so the guide stays true to
+// the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/mapping.md")]
+struct GuideMap;
