@@ -8,6 +8,7 @@
 //!   the input types to create and update them.
 //! - [`resource`]: one request value per endpoint, built without I/O.
 //! - [`webhook`]: verifying and parsing the calls eCom makes to your webhooks.
+//! - [`schema`]: what a mapping ([`lightspeed_mapping`]) may write for an eCom product or variant.
 //! - [`Client::test_connection`]: checks credentials, cluster, language and permissions, and
 //!   says which is wrong.
 //!
@@ -57,6 +58,7 @@ pub mod error;
 pub mod language;
 pub mod model;
 pub mod resource;
+pub mod schema;
 pub mod webhook;
 
 pub use client::{Client, ClientBuilder, ListBuilder, Records};
