@@ -573,8 +573,14 @@ pub(crate) fn compile(
         }
         "regex_extract" => {
             let pattern = regex(params, "pattern");
-            let group = params.count("group").unwrap_or(1) as usize;
+            let given = params.count("group");
             let pattern = pattern?;
+            // Group 1 by default; a pattern without groups extracts its whole match.
+            let group = match given {
+                Some(g) => g as usize,
+                None if pattern.captures_len() > 1 => 1,
+                None => 0,
+            };
             if group >= pattern.captures_len() {
                 params.error("group", format!("the pattern has no group {group}"));
                 return None;
