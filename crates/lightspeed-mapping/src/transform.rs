@@ -911,18 +911,62 @@ fn checked(result: Option<Decimal>, name: &str) -> Result<Decimal, String> {
 /// Reads a number written as text with `locale`'s separators: `"0,25"` -> 0.25 with `,`,
 /// `"1.299,99"` -> 1299.99 with `,` and `.`. At most one decimal separator; a sign and digits.
 pub fn parse_number(text: &str, locale: &Locale) -> Option<Decimal> {
-    let mut t = text.trim().to_owned();
-    if t.is_empty() {
+    let text = text.trim();
+    if text.is_empty() {
         return None;
     }
+    let single = |s: &str| {
+        let mut chars = s.chars();
+        match (chars.next(), chars.next()) {
+            (None, _) => Some(None),
+            (Some(c), None) => Some(Some(c)),
+            _ => None,
+        }
+    };
+    // One pass for the usual one-character separators, into a buffer on the stack.
+    if let (Some(Some(decimal)), Some(thousands)) = (single(&locale.decimal_separator), single(&locale.thousands_separator)) {
+        let mut buffer = [0u8; 64];
+        let mut len = 0;
+        let mut seen_decimal = false;
+        let mut digits = 0;
+        for (i, c) in text.char_indices() {
+            let byte = if Some(c) == thousands {
+                continue;
+            } else if c == decimal {
+                if seen_decimal {
+                    return None;
+                }
+                seen_decimal = true;
+                b'.'
+            } else if c.is_ascii_digit() {
+                digits += 1;
+                c as u8
+            } else if (c == '-' || c == '+') && i == 0 {
+                if c == '+' {
+                    continue;
+                }
+                b'-'
+            } else {
+                return None;
+            };
+            if len == buffer.len() {
+                return None;
+            }
+            buffer[len] = byte;
+            len += 1;
+        }
+        if digits == 0 {
+            return None;
+        }
+        let clean = std::str::from_utf8(&buffer[..len]).ok()?;
+        return Decimal::from_str(clean).ok();
+    }
+    let mut t = text.to_owned();
     if !locale.thousands_separator.is_empty() {
         t = t.replace(locale.thousands_separator.as_str(), "");
     }
     let decimal = locale.decimal_separator.as_str();
-    if decimal.is_empty() {
-        return None;
-    }
-    if t.matches(decimal).count() > 1 {
+    if decimal.is_empty() || t.matches(decimal).count() > 1 {
         return None;
     }
     if decimal != "." {
@@ -1025,6 +1069,19 @@ pub fn truncate(text: &str, max: usize, ellipsis: &str) -> String {
 fn title_case(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut start = true;
+    if text.is_ascii() {
+        for b in text.bytes() {
+            let c = b as char;
+            if b.is_ascii_alphanumeric() {
+                out.push(if start { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() });
+                start = false;
+            } else {
+                out.push(c);
+                start = b.is_ascii_whitespace() || b == b'-';
+            }
+        }
+        return out;
+    }
     for c in text.chars() {
         if c.is_alphanumeric() {
             if start {
@@ -1135,11 +1192,32 @@ pub fn strip_html(html: &str) -> String {
             out.push(c);
         }
     };
+    // Plain text between tags and entities: whole words at a time when it is ASCII.
+    let plain = |out: &mut String, space: &mut bool, text: &str| {
+        if !text.is_ascii() {
+            for c in text.chars() {
+                push(out, space, c);
+            }
+            return;
+        }
+        if text.starts_with(|c: char| c.is_ascii_whitespace()) {
+            *space = !out.is_empty();
+        }
+        let mut words = text.split_ascii_whitespace().peekable();
+        while let Some(word) = words.next() {
+            if *space {
+                out.push(' ');
+            }
+            out.push_str(word);
+            *space = words.peek().is_some();
+        }
+        if text.ends_with(|c: char| c.is_ascii_whitespace()) {
+            *space = !out.is_empty();
+        }
+    };
     let mut rest = html;
     while let Some(i) = rest.find(['<', '&']) {
-        for c in rest[..i].chars() {
-            push(&mut out, &mut space, c);
-        }
+        plain(&mut out, &mut space, &rest[..i]);
         let at = &rest[i..];
         if at.starts_with('<') {
             match at.find('>') {
@@ -1183,9 +1261,7 @@ pub fn strip_html(html: &str) -> String {
             }
         }
     }
-    for c in rest.chars() {
-        push(&mut out, &mut space, c);
-    }
+    plain(&mut out, &mut space, rest);
     out
 }
 
