@@ -924,7 +924,10 @@ pub fn parse_number(text: &str, locale: &Locale) -> Option<Decimal> {
         }
     };
     // One pass for the usual one-character separators, into a buffer on the stack.
-    if let (Some(Some(decimal)), Some(thousands)) = (single(&locale.decimal_separator), single(&locale.thousands_separator)) {
+    if let (Some(Some(decimal)), Some(thousands)) = (
+        single(&locale.decimal_separator),
+        single(&locale.thousands_separator),
+    ) {
         let mut buffer = [0u8; 64];
         let mut len = 0;
         let mut seen_decimal = false;
@@ -1073,7 +1076,11 @@ fn title_case(text: &str) -> String {
         for b in text.bytes() {
             let c = b as char;
             if b.is_ascii_alphanumeric() {
-                out.push(if start { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() });
+                out.push(if start {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                });
                 start = false;
             } else {
                 out.push(c);
@@ -1148,6 +1155,19 @@ fn slugify(text: &str) -> String {
     out
 }
 
+/// Whether a tag name (any case) is one of [`BLOCK_TAGS`].
+fn is_block_tag(name: &str) -> bool {
+    if name.is_empty() || name.len() > 10 {
+        return false;
+    }
+    let mut lower = [0u8; 10];
+    for (slot, b) in lower.iter_mut().zip(name.bytes()) {
+        *slot = b.to_ascii_lowercase();
+    }
+    let lower = &lower[..name.len()];
+    BLOCK_TAGS.iter().any(|tag| tag.as_bytes() == lower)
+}
+
 const BLOCK_TAGS: &[&str] = &[
     "p",
     "div",
@@ -1176,92 +1196,108 @@ const BLOCK_TAGS: &[&str] = &[
 ];
 
 /// Removes tags (block tags and `<br>` become a space), decodes entities, collapses runs of
-/// white space to one space and trims. One pass; entities are decoded one at a time.
+/// white space to one space and trims. One pass over the bytes; runs of plain text are copied
+/// whole, entities decoded one at a time.
 pub fn strip_html(html: &str) -> String {
+    let bytes = html.as_bytes();
     let mut out = String::with_capacity(html.len());
-    // Whether a space is owed before the next visible character.
+    // Whether a space is owed before the next visible text.
     let mut space = false;
-    let push = |out: &mut String, space: &mut bool, c: char| {
-        if c.is_whitespace() {
-            *space = !out.is_empty();
-        } else {
-            if *space {
-                out.push(' ');
-                *space = false;
-            }
-            out.push(c);
-        }
-    };
-    // Plain text between tags and entities: whole words at a time when it is ASCII.
-    let plain = |out: &mut String, space: &mut bool, text: &str| {
-        if !text.is_ascii() {
-            for c in text.chars() {
-                push(out, space, c);
-            }
+    let flush = |out: &mut String, space: &mut bool, run: &str| {
+        if run.is_empty() {
             return;
         }
-        if text.starts_with(|c: char| c.is_ascii_whitespace()) {
-            *space = !out.is_empty();
+        if *space && !out.is_empty() {
+            out.push(' ');
         }
-        let mut words = text.split_ascii_whitespace().peekable();
-        while let Some(word) = words.next() {
-            if *space {
-                out.push(' ');
-            }
-            out.push_str(word);
-            *space = words.peek().is_some();
-        }
-        if text.ends_with(|c: char| c.is_ascii_whitespace()) {
-            *space = !out.is_empty();
-        }
+        *space = false;
+        out.push_str(run);
     };
-    let mut rest = html;
-    while let Some(i) = rest.find(['<', '&']) {
-        plain(&mut out, &mut space, &rest[..i]);
-        let at = &rest[i..];
-        if at.starts_with('<') {
-            match at.find('>') {
-                Some(close) => {
-                    let tag = at[1..close].trim_start_matches('/').trim_start();
-                    let name_end = tag
-                        .find(|c: char| !c.is_ascii_alphanumeric())
-                        .unwrap_or(tag.len());
-                    let name = &tag[..name_end];
-                    if BLOCK_TAGS.iter().any(|b| b.eq_ignore_ascii_case(name)) {
-                        space = !out.is_empty();
-                    }
-                    rest = &at[close + 1..];
+    let mut run = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'<' => {
+                flush(&mut out, &mut space, &html[run..i]);
+                let Some(close) = bytes[i..].iter().position(|&b| b == b'>') else {
+                    // Not a tag: the rest is text.
+                    run = i;
+                    i = bytes.len();
+                    continue;
+                };
+                let tag = html[i + 1..i + close].trim_start_matches('/').trim_start();
+                let name_end = tag
+                    .bytes()
+                    .position(|b| !b.is_ascii_alphanumeric())
+                    .unwrap_or(tag.len());
+                if is_block_tag(&tag[..name_end]) {
+                    space = true;
                 }
-                None => {
-                    for c in at.chars() {
-                        push(&mut out, &mut space, c);
-                    }
-                    rest = "";
-                }
+                i += close + 1;
+                run = i;
             }
-        } else {
-            // An entity: `&name;`, `&#NN;` or `&#xHH;` (at most 32 characters), else a plain `&`.
-            let end = at
-                .char_indices()
-                .skip(1)
-                .take(32)
-                .find(|(_, c)| *c == ';' || *c == '&' || *c == '<' || c.is_whitespace());
-            match end {
-                Some((end, ';')) => {
-                    let decoded = html_escape::decode_html_entities(&at[..=end]);
-                    for c in decoded.chars() {
-                        push(&mut out, &mut space, c);
+            b'&' => {
+                flush(&mut out, &mut space, &html[run..i]);
+                // `&name;`, `&#NN;` or `&#xHH;` (at most 32 bytes), else a plain `&`.
+                let end = html[i + 1..]
+                    .bytes()
+                    .take(32)
+                    .position(|b| b == b';' || b == b'&' || b == b'<' || b.is_ascii_whitespace());
+                match end.map(|e| i + 1 + e) {
+                    Some(end) if bytes[end] == b';' => {
+                        let entity = &html[i..=end];
+                        let common = match entity {
+                            "&amp;" => Some("&"),
+                            "&lt;" => Some("<"),
+                            "&gt;" => Some(">"),
+                            "&quot;" => Some("\""),
+                            "&#39;" | "&apos;" => Some("'"),
+                            "&nbsp;" => Some(" "),
+                            _ => None,
+                        };
+                        let decoded = match common {
+                            Some(text) => std::borrow::Cow::Borrowed(text),
+                            None => html_escape::decode_html_entities(entity),
+                        };
+                        for c in decoded.chars() {
+                            if c.is_whitespace() {
+                                space = true;
+                            } else {
+                                let mut buffer = [0u8; 4];
+                                flush(&mut out, &mut space, c.encode_utf8(&mut buffer));
+                            }
+                        }
+                        i = end + 1;
                     }
-                    rest = &at[end + 1..];
+                    _ => {
+                        flush(&mut out, &mut space, "&");
+                        i += 1;
+                    }
                 }
-                _ => {
-                    push(&mut out, &mut space, '&');
-                    rest = &at[1..];
+                run = i;
+            }
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
+                flush(&mut out, &mut space, &html[run..i]);
+                space = true;
+                i += 1;
+                run = i;
+            }
+            b if b < 0x80 => i += 1,
+            _ => {
+                // A non-ASCII character: white space (no-break space...) or text.
+                let c = html[i..].chars().next().expect("a character starts here");
+                if c.is_whitespace() {
+                    flush(&mut out, &mut space, &html[run..i]);
+                    space = true;
+                    i += c.len_utf8();
+                    run = i;
+                } else {
+                    i += c.len_utf8();
                 }
             }
         }
     }
-    plain(&mut out, &mut space, rest);
+    flush(&mut out, &mut space, &html[run..]);
     out
 }
 
