@@ -162,28 +162,35 @@ impl Template {
 
     /// Renders the template for a record.
     pub fn render(&self, record: &serde_json::Value) -> Value {
-        let mut raw = String::new();
-        for piece in &self.pieces {
-            match piece {
-                Piece::Text(t) => raw.push_str(t),
-                Piece::Attribute(lookup) => {
-                    if let Some(t) = lookup.get(record).as_text() {
-                        raw.push_str(&t);
+        let mut out = String::new();
+        // Whether a space is owed before the next visible text (runs collapse, ends trim).
+        let mut space = false;
+        let mut write = |text: &str| {
+            for (i, part) in text.split(' ').enumerate() {
+                if i > 0 {
+                    space = !out.is_empty();
+                }
+                if !part.is_empty() {
+                    if space {
+                        out.push(' ');
+                        space = false;
                     }
+                    out.push_str(part);
                 }
             }
-        }
-        let mut out = String::with_capacity(raw.len());
-        let mut space = false;
-        for c in raw.trim().chars() {
-            if c == ' ' {
-                if !space {
-                    out.push(' ');
-                }
-                space = true;
-            } else {
-                out.push(c);
-                space = false;
+        };
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(t) => write(t),
+                Piece::Attribute(lookup) => match lookup.get_json(record) {
+                    Some(serde_json::Value::String(t)) => write(t),
+                    Some(other) => {
+                        if let Some(t) = Value::from_json(other).as_text() {
+                            write(&t);
+                        }
+                    }
+                    None => {}
+                },
             }
         }
         if out.is_empty() {
