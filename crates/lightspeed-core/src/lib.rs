@@ -21,7 +21,11 @@
 //!   classification.
 //! - **Pagination** ([`pagination`]): page-number and cursor listings as `Stream`s.
 //! - **Lenient serde** ([`lenient`]): `false`/`""`/`[]` as none, numbers as strings, decimals
-//!   as [`Decimal`], two timestamp formats.
+//!   as [`Decimal`], two timestamp formats; [`fields`] for the optional fields of the clients'
+//!   models (each encoding "none" the way its API writes it), vendor enums and secret texts.
+//! - **Conformance** ([`conformance`]): checking typed models against recorded payloads laid
+//!   out like the project's `fixtures/`, shared by both clients' conformance tests.
+//! - **Testing** ([`testing`]): capturing log lines in tests.
 //!
 //! # Getting started
 //!
