@@ -14,7 +14,7 @@ use lightspeed_core::{Endpoint, Request, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::model::{One, Page};
+use crate::model::Page;
 
 /// Query parameters of a 2.0 list.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -105,29 +105,21 @@ impl<T: DeserializeOwned + Send> Endpoint for GetOne<T> {
 
 /// Reads `{"data": T}`, or `{"data": [T]}` (the first), or a bare `T`.
 fn one_or_first<T: DeserializeOwned>(response: Response) -> lightspeed_core::Result<T> {
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum Shape<T> {
-        One(One<T>),
-        List { data: Vec<T> },
+    let mut value: serde_json::Value = response.json()?;
+    let Some(data) = value.as_object_mut().and_then(|map| map.remove("data")) else {
+        return lightspeed_core::decode::from_value(value);
+    };
+    // The data as `T` (a record, or a list when `T` is one), decoded without path tracking;
+    // else the first of a list; a failure is decoded again with tracking to name the path.
+    if let Ok(record) = T::deserialize(&data) {
+        return Ok(record);
     }
-    let value: serde_json::Value = response.json()?;
-    if value.get("data").is_some() {
-        match lightspeed_core::decode::from_value::<Shape<T>>(value.clone()) {
-            Ok(Shape::One(one)) => return Ok(one.data),
-            Ok(Shape::List { mut data }) if !data.is_empty() => return Ok(data.remove(0)),
-            _ => {
-                // Decode again as one record to report the path of what is wrong.
-                let data = value.get("data").cloned().unwrap_or_default();
-                let data = match data {
-                    serde_json::Value::Array(mut items) if !items.is_empty() => items.remove(0),
-                    other => other,
-                };
-                return lightspeed_core::decode::from_value(data);
-            }
+    match data {
+        serde_json::Value::Array(items) if !items.is_empty() => {
+            lightspeed_core::decode::from_value(items.into_iter().next().expect("not empty"))
         }
+        other => lightspeed_core::decode::from_value(other),
     }
-    lightspeed_core::decode::from_value(value)
 }
 
 /// How a write's answer is read.
