@@ -260,33 +260,43 @@ async fn admin_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
     }
 }
 
-/// A body that fails at once (no answer) or after `keep` bytes (a cut body).
-fn broken_body(bytes: Bytes, keep: usize) -> Body {
-    let head = bytes.slice(..keep.min(bytes.len()));
-    let mut parts: Vec<Result<Bytes, std::io::Error>> = Vec::new();
-    if !head.is_empty() {
-        parts.push(Ok(head));
-    }
-    parts.push(Err(std::io::Error::new(
+fn cut() -> std::io::Error {
+    std::io::Error::new(
         std::io::ErrorKind::ConnectionReset,
         "emulator fault: connection dropped",
-    )));
-    Body::from_stream(futures::stream::iter(parts))
+    )
 }
 
+/// A connection closed before any answer: the body fails before hyper writes the head.
 fn dropped() -> Response {
-    Response::new(broken_body(Bytes::new(), 0))
+    Response::new(Body::from_stream(futures::stream::iter([Err::<Bytes, _>(
+        cut(),
+    )])))
 }
 
+/// The head and the first half of the body, then the connection is cut. The pause lets hyper
+/// flush what was sent, so the client sees a status and a short body rather than nothing.
 fn truncated(reply: Reply) -> Response {
     let full = reply.body.len();
-    let keep = full / 2;
-    let body = reply.body.clone();
+    let head = reply.body.slice(..full / 2);
     let mut response = reply.into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from(full));
-    *response.body_mut() = broken_body(body, keep);
+    let body = futures::stream::unfold(0u8, move |step| {
+        let head = head.clone();
+        async move {
+            match step {
+                0 => Some((Ok(head), 1)),
+                1 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    Some((Err(cut()), 2))
+                }
+                _ => None,
+            }
+        }
+    });
+    *response.body_mut() = Body::from_stream(body);
     response
 }
 
@@ -325,30 +335,26 @@ async fn api(
     }
 
     let is_write = call.is_write();
-    let (verdict, app) = match api {
+    let verdict = match api {
         Api::Ecom => match ecom::authorize(&shared, &call) {
-            Ok(()) => (
-                lock(&shared.ecom_budget).take(Instant::now()),
-                String::new(),
-            ),
+            Ok(()) => lock(&shared.ecom_budget).take(Instant::now()),
             Err(reply) => return finish(&shared, &route, is_write, reply, false),
         },
         Api::XSeries => match xseries::authorize(&shared, &call) {
             Ok(app) => {
                 let mut budgets = lock(&shared.xseries_budgets);
-                let budget = budgets.entry(app.clone()).or_insert_with(|| {
+                let budget = budgets.entry(app).or_insert_with(|| {
                     XSeriesBudget::new(
                         &shared.config.limits,
                         shared.config.xseries.registers,
                         Instant::now(),
                     )
                 });
-                (budget.take(Instant::now(), SystemTime::now()), app)
+                budget.take(Instant::now(), SystemTime::now())
             }
             Err(reply) => return finish(&shared, &route, is_write, reply, false),
         },
     };
-    let _ = app;
     if verdict.limited.is_some() {
         return finish(
             &shared,
@@ -451,16 +457,16 @@ fn too_many(api: Api, call: &Call<'_>, verdict: Verdict) -> Reply {
         ),
     };
     reply.headers.extend(verdict.headers);
-    if let Some(wait) = verdict.limited {
-        if !reply.headers.iter().any(|(n, _)| *n == "retry-after") {
-            let value = match api {
-                Api::Ecom => wait.as_secs().max(1).to_string(),
-                Api::XSeries => httpdate::fmt_http_date(
-                    SystemTime::now() + std::time::Duration::from_secs(wait.as_secs().max(1)),
-                ),
-            };
-            reply.headers.push(("retry-after", value));
-        }
+    if let Some(wait) = verdict.limited
+        && !reply.headers.iter().any(|(n, _)| *n == "retry-after")
+    {
+        let value = match api {
+            Api::Ecom => wait.as_secs().max(1).to_string(),
+            Api::XSeries => httpdate::fmt_http_date(
+                SystemTime::now() + std::time::Duration::from_secs(wait.as_secs().max(1)),
+            ),
+        };
+        reply.headers.push(("retry-after", value));
     }
     reply
 }

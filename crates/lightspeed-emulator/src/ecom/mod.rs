@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::server::{Call, Reply, Shared, lock};
 use crate::webhooks::Delivery;
 pub(crate) use spec::Kind;
-pub(crate) use store::Store;
+pub(crate) use store::{Store, number};
 
 /// An error in the API's envelope: `{"error": {code, method, request, message}}`.
 pub(crate) fn error(call: &Call<'_>, status: StatusCode, message: &str) -> Reply {
@@ -100,7 +100,7 @@ fn route<'a>(segments: &'a [&'a str]) -> Option<Route<'a>> {
 }
 
 /// The body's record under the singular envelope key (or, leniently, bare).
-fn envelope<'b>(body: &'b Value, kind: Kind) -> Option<&'b Map<String, Value>> {
+fn envelope(body: &Value, kind: Kind) -> Option<&Map<String, Value>> {
     match body.get(kind.single()) {
         Some(Value::Object(o)) => Some(o),
         Some(_) => None,
@@ -166,10 +166,10 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>, out: &mut Vec<Delivery>
         return error(call, StatusCode::NOT_FOUND, "Not found");
     };
     let kind = route.kind;
-    if let Some(p) = route.parent {
-        if store.get(Kind::Product, p).is_none() {
-            return error(call, StatusCode::NOT_FOUND, "Not found");
-        }
+    if let Some(p) = route.parent
+        && store.get(Kind::Product, p).is_none()
+    {
+        return error(call, StatusCode::NOT_FOUND, "Not found");
     }
     match (call.method, route.rest) {
         (&Method::GET, []) => {
@@ -235,10 +235,10 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>, out: &mut Vec<Delivery>
                     .unwrap_or_default();
                 let default =
                     json!({"product": id, "isDefault": true, "sortOrder": 1, "title": title});
-                if let Some(v) = default.as_object() {
-                    if let Ok(vid) = store.create(Kind::Variant, None, v, lang, None) {
-                        events(shared, &store, Kind::Variant, vid, "created", out);
-                    }
+                if let Some(v) = default.as_object()
+                    && let Ok(vid) = store.create(Kind::Variant, None, v, lang, None)
+                {
+                    events(shared, &store, Kind::Variant, vid, "created", out);
                 }
             }
             events(shared, &store, kind, id, "created", out);
@@ -503,9 +503,14 @@ pub(crate) fn load(
     shared: &Shared,
     doc: &Map<String, Value>,
 ) -> Result<Map<String, Value>, String> {
+    for key in doc.keys() {
+        if !Kind::ALL.iter().any(|k| k.seed_name() == key) {
+            return Err(format!("ecom.{key}: not a resource the emulator serves"));
+        }
+    }
     let mut store = lock(&shared.ecom);
     let mut counts = Map::new();
-    for kind in Kind::ALL {
+    for kind in Kind::LOAD_ORDER {
         let Some(records) = doc.get(kind.seed_name()) else {
             continue;
         };
@@ -519,11 +524,6 @@ pub(crate) fn load(
         }
         counts.insert(kind.seed_name().into(), Value::from(records.len()));
     }
-    for key in doc.keys() {
-        if !Kind::ALL.iter().any(|k| k.seed_name() == key) {
-            return Err(format!("ecom.{key}: not a resource the emulator serves"));
-        }
-    }
     Ok(counts)
 }
 
@@ -531,11 +531,11 @@ pub(crate) fn load(
 pub(crate) fn dump(shared: &Shared) -> Value {
     let store = lock(&shared.ecom);
     let mut out = Map::new();
-    for kind in Kind::ALL {
+    for kind in Kind::LOAD_ORDER {
         let records: Vec<Value> = store
             .table(kind)
             .values()
-            .map(|r| store.export(kind, r))
+            .map(|r| store.export(r))
             .collect();
         out.insert(kind.seed_name().into(), Value::Array(records));
     }

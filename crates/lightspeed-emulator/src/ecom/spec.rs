@@ -39,6 +39,22 @@ impl Kind {
         Kind::Webhook,
     ];
 
+    /// The order seed data is loaded in: what a record links to comes first.
+    pub const LOAD_ORDER: [Kind; 12] = [
+        Kind::Brand,
+        Kind::Type,
+        Kind::Attribute,
+        Kind::Tag,
+        Kind::Category,
+        Kind::Product,
+        Kind::Variant,
+        Kind::ProductImage,
+        Kind::CategoriesProduct,
+        Kind::TypesAttribute,
+        Kind::TagsProduct,
+        Kind::Webhook,
+    ];
+
     pub fn index(self) -> usize {
         self as usize
     }

@@ -26,6 +26,9 @@ pub(crate) struct Rec {
     pub texts: BTreeMap<String, Map<String, Value>>,
 }
 
+/// The converted fields of a write: (shared fields, translatable fields).
+type Changes = (Map<String, Value>, Map<String, Value>);
+
 /// A write the API refuses: the message of its error body.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Invalid(pub String);
@@ -88,9 +91,15 @@ pub(crate) fn slugify(text: &str) -> String {
     out
 }
 
-fn number(d: Decimal) -> Value {
-    // The API writes JSON numbers (PHP floats); a decimal with up to 15 significant digits
-    // survives the trip through f64 digit for digit.
+pub(crate) fn number(d: Decimal) -> Value {
+    // The API writes JSON numbers (PHP floats; whole ones without a fraction). A decimal with
+    // up to 15 significant digits survives the trip through f64 digit for digit.
+    let d = d.normalize();
+    if d.scale() == 0
+        && let Some(i) = d.to_i64()
+    {
+        return Value::from(i);
+    }
     d.to_f64()
         .and_then(serde_json::Number::from_f64)
         .map(Value::Number)
@@ -377,10 +386,10 @@ impl Store {
         {
             return Err(Invalid("Invalid variant title".into()));
         }
-        if let Some(p) = parent {
-            if !self.table(Kind::Product).contains_key(&p) {
-                return Err(Invalid(format!("Invalid {} product", kind.noun())));
-            }
+        if let Some(p) = parent
+            && !self.table(Kind::Product).contains_key(&p)
+        {
+            return Err(Invalid(format!("Invalid {} product", kind.noun())));
         }
         let mut fields = Map::new();
         let mut texts = Map::new();
@@ -513,7 +522,7 @@ impl Store {
         kind: Kind,
         input: &Map<String, Value>,
         creating: bool,
-    ) -> Result<(Map<String, Value>, Map<String, Value>), Invalid> {
+    ) -> Result<Changes, Invalid> {
         let mut shared = Map::new();
         let mut texts = Map::new();
         for (name, ty) in kind.fields() {
@@ -529,13 +538,14 @@ impl Store {
             }
         }
         // `isVisible` is written through `visibility` on products.
-        if kind == Kind::Product && !input.contains_key("visibility") {
-            if let Some(b) = input.get("isVisible").and_then(bool_of) {
-                shared.insert(
-                    "visibility".into(),
-                    Value::from(if b { "visible" } else { "hidden" }),
-                );
-            }
+        if kind == Kind::Product
+            && !input.contains_key("visibility")
+            && let Some(b) = input.get("isVisible").and_then(bool_of)
+        {
+            shared.insert(
+                "visibility".into(),
+                Value::from(if b { "visible" } else { "hidden" }),
+            );
         }
         Ok((shared, texts))
     }
@@ -559,15 +569,13 @@ impl Store {
             let slug = self.unique_slug(kind, &slugify(&url), Some(id));
             shared.insert("url".into(), Value::from(slug));
         }
-        if kind == Kind::Category {
-            if let Some(p) = shared.get("parent").and_then(Value::as_u64) {
-                if p == id || self.ancestors(p).contains(&id) {
-                    return Err(Invalid("Invalid category parent".into()));
-                }
-            }
+        if kind == Kind::Category
+            && let Some(p) = shared.get("parent").and_then(Value::as_u64)
+            && (p == id || self.ancestors(p).contains(&id))
+        {
+            return Err(Invalid("Invalid category parent".into()));
         }
         let now = self.now();
-        let languages = self.languages.clone();
         let rec = self
             .table_mut(kind)
             .get_mut(&id)
@@ -586,7 +594,6 @@ impl Store {
                 changed = true;
             }
         }
-        let _ = languages;
         if changed {
             rec.updated = now;
         }
@@ -846,7 +853,7 @@ impl Store {
 
     /// A record as seed and dump documents hold it: its stored fields with relations as ids,
     /// texts of the default language inline and the others under `translations`.
-    pub fn export(&self, kind: Kind, rec: &Rec) -> Value {
+    pub fn export(&self, rec: &Rec) -> Value {
         let mut out = Map::new();
         out.insert("id".into(), Value::from(rec.id));
         if let Some(p) = rec.parent {
@@ -870,7 +877,6 @@ impl Store {
         if !translations.is_empty() {
             out.insert("translations".into(), Value::Object(translations));
         }
-        let _ = kind;
         Value::Object(out)
     }
 
@@ -909,12 +915,12 @@ impl Store {
             (None, obj.clone())
         };
         let id = self.create(kind, parent, &input, &default, wanted)?;
-        if kind == Kind::ProductImage {
-            if let Some(rec) = self.table_mut(kind).get_mut(&id) {
-                for k in ["size", "thumb", "src"] {
-                    if let Some(v) = obj.get(k) {
-                        rec.fields.insert(k.into(), v.clone());
-                    }
+        if kind == Kind::ProductImage
+            && let Some(rec) = self.table_mut(kind).get_mut(&id)
+        {
+            for k in ["size", "thumb", "src"] {
+                if let Some(v) = obj.get(k) {
+                    rec.fields.insert(k.into(), v.clone());
                 }
             }
         }
@@ -928,7 +934,7 @@ impl Store {
         Ok(id)
     }
 
-    /// Drops every record.
+    /// Records per resource.
     pub fn counts(&self) -> BTreeMap<&'static str, usize> {
         Kind::ALL
             .iter()

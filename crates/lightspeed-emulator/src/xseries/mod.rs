@@ -379,6 +379,16 @@ fn named_write(
         None => {
             let mut r = Map::new();
             r.insert("deleted_at".into(), Value::Null);
+            if table == "suppliers" {
+                for (k, v) in [
+                    ("source", json!("USER")),
+                    ("description", json!("")),
+                    ("default_markup", json!(0)),
+                    ("contact", json!({})),
+                ] {
+                    r.insert(k.into(), v);
+                }
+            }
             r
         }
     };

@@ -106,7 +106,7 @@ pub(crate) fn token(shared: &Shared, call: &Call<'_>) -> Reply {
                     "unknown or used code",
                 );
             };
-            if !form.get("redirect_uri").is_none_or(|r| *r == redirect) {
+            if form.get("redirect_uri").is_some_and(|r| *r != redirect) {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",

@@ -97,13 +97,13 @@ pub(crate) fn register_sale(
         .get("customer_id")
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty());
-    if let Some(c) = customer_id {
-        if store.live("customers", c).is_none() {
-            return Err(Refusal::legacy(
-                "Invalid customer_id",
-                &format!("no customer with id {c}"),
-            ));
-        }
+    if let Some(c) = customer_id
+        && store.live("customers", c).is_none()
+    {
+        return Err(Refusal::legacy(
+            "Invalid customer_id",
+            &format!("no customer with id {c}"),
+        ));
     }
     let outlet_id = register
         .get("outlet_id")

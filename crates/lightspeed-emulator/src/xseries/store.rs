@@ -7,7 +7,6 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value, json};
 
 use crate::config::EmulatorConfig;
@@ -86,15 +85,8 @@ pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-/// A JSON number from a decimal (the API writes numbers; see the eCom store for why f64 is
-/// exact here).
-pub(crate) fn num(d: Decimal) -> Value {
-    d.normalize()
-        .to_f64()
-        .and_then(serde_json::Number::from_f64)
-        .map(Value::Number)
-        .unwrap_or_else(|| Value::from(0))
-}
+/// A JSON number from a decimal, written as the eCom store writes them.
+pub(crate) use crate::ecom::number as num;
 
 /// A decimal from a JSON number or numeric text.
 pub(crate) fn dec(v: Option<&Value>) -> Option<Decimal> {
@@ -778,10 +770,10 @@ impl Store {
                 "supplier_id",
                 "tag_ids",
             ] {
-                if !family.contains_key(k) {
-                    if let Some(v) = parent_row.get(k) {
-                        family.insert(k.into(), v.clone());
-                    }
+                if !family.contains_key(k)
+                    && let Some(v) = parent_row.get(k)
+                {
+                    family.insert(k.into(), v.clone());
                 }
             }
         }
@@ -849,10 +841,10 @@ impl Store {
             .collect();
         let mut changed = Vec::new();
         if !common.is_empty() {
-            if let Some(n) = common.get("name") {
-                if n.as_str().is_none_or(|s| s.trim().is_empty()) {
-                    return Err(Refusal::field("name", "must not be empty"));
-                }
+            if let Some(n) = common.get("name")
+                && n.as_str().is_none_or(|s| s.trim().is_empty())
+            {
+                return Err(Refusal::field("name", "must not be empty"));
             }
             let brand =
                 match common.get("brand_id") {
@@ -1040,10 +1032,11 @@ impl Store {
                 return Err(Refusal::field(k, "is required"));
             }
         }
-        if let Some(e) = input.get("email").and_then(Value::as_str) {
-            if !e.is_empty() && !e.contains('@') {
-                return Err(Refusal::field("email", "is not a valid email address"));
-            }
+        if let Some(e) = input.get("email").and_then(Value::as_str)
+            && !e.is_empty()
+            && !e.contains('@')
+        {
+            return Err(Refusal::field("email", "is not a valid email address"));
         }
         let mut row = match id {
             Some(id) => self
