@@ -140,6 +140,44 @@ impl Reply {
         Reply::json(StatusCode::OK, value)
     }
 
+    /// `{"<key>": <entity>}` from an entity already serialized.
+    pub fn enveloped(status: StatusCode, key: &str, entity: &[u8]) -> Reply {
+        let mut body = Vec::with_capacity(entity.len() + key.len() + 6);
+        body.extend_from_slice(b"{\"");
+        body.extend_from_slice(key.as_bytes());
+        body.extend_from_slice(b"\":");
+        body.extend_from_slice(entity);
+        body.push(b'}');
+        Reply {
+            status,
+            body: Bytes::from(body),
+            content_type: Some("application/json"),
+            headers: Vec::new(),
+        }
+    }
+
+    /// `{"<key>": [<entity>, ...]}` from entities already serialized.
+    pub fn enveloped_list(key: &str, entities: &[Bytes]) -> Reply {
+        let size = entities.iter().map(|e| e.len() + 1).sum::<usize>() + key.len() + 8;
+        let mut body = Vec::with_capacity(size);
+        body.extend_from_slice(b"{\"");
+        body.extend_from_slice(key.as_bytes());
+        body.extend_from_slice(b"\":[");
+        for (i, e) in entities.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(e);
+        }
+        body.extend_from_slice(b"]}");
+        Reply {
+            status: StatusCode::OK,
+            body: Bytes::from(body),
+            content_type: Some("application/json"),
+            headers: Vec::new(),
+        }
+    }
+
     pub fn empty(status: StatusCode) -> Reply {
         Reply {
             status,

@@ -188,27 +188,49 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>, out: &mut Vec<Delivery>
                 Err(e) => return error(call, StatusCode::BAD_REQUEST, &e.0),
             };
             let fields = field_filter(call);
-            let items: Vec<Value> = records
+            let ids: Vec<u64> = records
                 .into_iter()
                 .skip((page - 1).saturating_mul(limit))
                 .take(limit)
-                .map(|r| pick(store.render(kind, r, lang, base), &fields))
+                .map(|r| r.id)
                 .collect();
-            Reply::ok(&json!({ kind.plural(): items }))
+            if fields.is_some() {
+                let items: Vec<Value> = ids
+                    .iter()
+                    .filter_map(|id| store.get(kind, *id))
+                    .map(|r| pick(store.render(kind, r, lang, base), &fields))
+                    .collect();
+                return Reply::ok(&json!({ kind.plural(): items }));
+            }
+            let items: Vec<_> = ids
+                .iter()
+                .filter_map(|id| store.rendered(kind, *id, lang, base))
+                .collect();
+            Reply::enveloped_list(kind.plural(), &items)
         }
         (&Method::GET, ["count"]) => match store.select(kind, route.parent, &call.query) {
             Ok(r) => Reply::ok(&json!({"count": r.len()})),
             Err(e) => error(call, StatusCode::BAD_REQUEST, &e.0),
         },
-        (&Method::GET, [id]) => match parse_id(id).and_then(|id| store.get(kind, id)) {
-            Some(r) if route.parent.is_none() || r.parent == route.parent => {
-                let fields = field_filter(call);
-                Reply::ok(
-                    &json!({ kind.single(): pick(store.render(kind, r, lang, base), &fields) }),
-                )
+        (&Method::GET, [id]) => {
+            let Some(id) = parse_id(id).filter(|id| {
+                store
+                    .get(kind, *id)
+                    .is_some_and(|r| route.parent.is_none() || r.parent == route.parent)
+            }) else {
+                return error(call, StatusCode::NOT_FOUND, "Not found");
+            };
+            let fields = field_filter(call);
+            if fields.is_some() {
+                let rec = store.get(kind, id).expect("checked");
+                let one = pick(store.render(kind, rec, lang, base), &fields);
+                return Reply::ok(&json!({ kind.single(): one }));
             }
-            _ => error(call, StatusCode::NOT_FOUND, "Not found"),
-        },
+            match store.rendered(kind, id, lang, base) {
+                Some(bytes) => Reply::enveloped(StatusCode::OK, kind.single(), &bytes),
+                None => error(call, StatusCode::NOT_FOUND, "Not found"),
+            }
+        }
         (&Method::POST, []) => {
             let body = match call.json() {
                 Ok(b) => b,

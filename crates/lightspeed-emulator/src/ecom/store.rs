@@ -1,7 +1,9 @@
 //! The eCom shop's data: records per resource, writes with the API's validation, rendering in
 //! the API's shapes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use bytes::Bytes;
 
 use base64::Engine;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
@@ -41,6 +43,10 @@ pub(crate) struct Store {
     pub shop_id: u64,
     next_id: u64,
     tables: Vec<BTreeMap<u64, Rec>>,
+    /// Bumped by every change: a rendered record is reused only within one generation.
+    generation: u64,
+    /// Rendered records by (resource, id, language index), with their generation.
+    rendered: HashMap<(Kind, u64, usize), (u64, Bytes)>,
 }
 
 /// Language ids, locales and titles for the codes a shop may use.
@@ -149,6 +155,8 @@ impl Store {
             shop_id: config.ecom.shop_id,
             next_id: 10_000_001,
             tables: Kind::ALL.iter().map(|_| BTreeMap::new()).collect(),
+            generation: 0,
+            rendered: HashMap::new(),
         }
     }
 
@@ -166,8 +174,27 @@ impl Store {
         &self.tables[kind.index()]
     }
 
+    /// A table to change; every rendered record becomes stale (a product shows its first
+    /// image, a category its ancestors: one change can alter other records' renderings).
     pub fn table_mut(&mut self, kind: Kind) -> &mut BTreeMap<u64, Rec> {
+        self.generation += 1;
         &mut self.tables[kind.index()]
+    }
+
+    /// A record rendered as JSON bytes, reused until the next change: reads of unchanged
+    /// records (most of a benchmark's traffic) skip building the body again.
+    pub fn rendered(&mut self, kind: Kind, id: u64, lang: &str, base: &str) -> Option<Bytes> {
+        let li = self.languages.iter().position(|l| l == lang)?;
+        if let Some((generation, bytes)) = self.rendered.get(&(kind, id, li))
+            && *generation == self.generation
+        {
+            return Some(bytes.clone());
+        }
+        let rec = self.get(kind, id)?;
+        let bytes = Bytes::from(serde_json::to_vec(&self.render(kind, rec, lang, base)).ok()?);
+        self.rendered
+            .insert((kind, id, li), (self.generation, bytes.clone()));
+        Some(bytes)
     }
 
     pub fn get(&self, kind: Kind, id: u64) -> Option<&Rec> {
