@@ -156,3 +156,24 @@ async fn faults_can_be_set_over_http() {
         .unwrap();
     assert_eq!(bad.status(), 400, "unknown fields are refused");
 }
+
+#[tokio::test]
+async fn dropping_the_handle_stops_the_server() {
+    let emu = start().await;
+    let url = format!("{}/_emulator/stats", emu.ecom_url());
+    assert!(http().get(&url).send().await.is_ok());
+    drop(emu);
+    let mut refused = false;
+    for _ in 0..50 {
+        // A fresh client: no pooled connection to the old server.
+        if reqwest::Client::new().get(&url).send().await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(
+        refused,
+        "the port still answers after the handle was dropped"
+    );
+}

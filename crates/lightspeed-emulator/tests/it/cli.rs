@@ -39,6 +39,12 @@ fn bad_options_are_named() {
 
 #[test]
 fn it_prints_both_base_urls_when_listening_and_serves_them() {
+    let seed = std::env::temp_dir().join(format!("emulator-cli-seed-{}.json", std::process::id()));
+    std::fs::write(
+        &seed,
+        r#"{"xseries": {"brands": [{"id": "b-cli", "name": "From the seed file"}]}}"#,
+    )
+    .unwrap();
     let mut child = Command::new(BIN)
         .args([
             "--listen",
@@ -47,7 +53,9 @@ fn it_prints_both_base_urls_when_listening_and_serves_them() {
             "cli-token",
             "--seed",
             "3",
+            "--load",
         ])
+        .arg(&seed)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -64,16 +72,29 @@ fn it_prints_both_base_urls_when_listening_and_serves_them() {
         .enable_all()
         .build()
         .unwrap();
-    let status = runtime.block_on(async {
-        reqwest::Client::new()
+    let (status, brand) = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let status = http
             .get(format!("{url}/api/2.0/retailer"))
             .bearer_auth("cli-token")
             .send()
             .await
             .unwrap()
-            .status()
+            .status();
+        let brand: serde_json::Value = http
+            .get(format!("{url}/api/2.0/brands/b-cli"))
+            .bearer_auth("cli-token")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (status, brand)
     });
     child.kill().unwrap();
     child.wait().unwrap();
+    let _ = std::fs::remove_file(&seed);
     assert_eq!(status, 200);
+    assert_eq!(brand["data"]["name"], "From the seed file", "{brand}");
 }
