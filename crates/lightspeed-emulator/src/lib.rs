@@ -55,6 +55,11 @@
 // The product row in `xseries::store` is one large `json!` literal.
 #![recursion_limit = "256"]
 
+// The user guide's emulator page is compiled and run as a doctest, so it stays true to the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/emulator.md")]
+struct EmulatorGuide;
+
 mod config;
 mod ecom;
 mod faults;
