@@ -16,6 +16,12 @@
 //!
 //! The optional argument is how many products to print (default: all). It makes two
 //! listings, products then variants, 250 per call, rather than one variant call per product.
+//!
+//! Without a shop, `--emulator` runs it against the embedded emulator with a small catalog:
+//!
+//! ```text
+//! cargo run -p lightspeed-examples --example ecom_catalog -- --emulator
+//! ```
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -62,21 +68,76 @@ fn client_from_env() -> Result<Client, String> {
     builder.build().map_err(|e| e.to_string())
 }
 
+/// A small catalog in the emulator's seed format: two products with sizes, one without.
+fn demo_catalog() -> serde_json::Value {
+    serde_json::json!({"ecom": {
+        "brands": [{"id": 100, "title": "Maison Cuir"}],
+        "products": [
+            {"id": 1001, "title": "Luxury Leather Wallet", "brand": 100,
+             "translations": {"en": {"title": "Luxury Leather Wallet"}}},
+            {"id": 1002, "title": "Biologisch katoenen T-shirt",
+             "translations": {"en": {"title": "Organic Cotton T-shirt"}}},
+            {"id": 1003, "title": "Luxury Watch", "visibility": "hidden"},
+        ],
+        "variants": [
+            {"product": 1001, "title": "Default", "isDefault": true, "sku": "LW-001",
+             "priceIncl": 89.95, "priceExcl": 74.34, "stockLevel": 12},
+            {"product": 1002, "title": "S", "isDefault": true, "sku": "TS-S",
+             "priceIncl": 24.95, "priceExcl": 20.62, "stockLevel": 30},
+            {"product": 1002, "title": "M", "sortOrder": 2, "sku": "TS-M",
+             "priceIncl": 24.95, "priceExcl": 20.62, "stockLevel": 4},
+            {"product": 1003, "title": "Default", "isDefault": true, "sku": "WA-001",
+             "priceIncl": 1299.0, "priceExcl": 1073.55, "stockLevel": 0},
+        ],
+    }})
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let limit: Option<usize> = match std::env::args().nth(1).map(|a| a.parse()) {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let offline = args.iter().any(|a| a == "--emulator");
+    args.retain(|a| a != "--emulator");
+    let limit: Option<usize> = match args.first().map(|a| a.parse()) {
         None => None,
         Some(Ok(n)) => Some(n),
         Some(Err(_)) => {
-            eprintln!("usage: ecom_catalog [how many products to print]");
+            eprintln!("usage: ecom_catalog [--emulator] [how many products to print]");
             return ExitCode::from(2);
         }
     };
-    let client = match client_from_env() {
-        Ok(client) => client,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
+    // Kept alive while the client uses it.
+    let mut _emulator = None;
+    let client = if offline {
+        let emulator = match lightspeed_emulator::Emulator::start(Default::default()).await {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Err(e) = emulator.load(&demo_catalog()) {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+        let client = Client::builder(emulator.ecom_key(), emulator.ecom_secret())
+            .base_url(emulator.ecom_url())
+            .language("nl")
+            .build();
+        _emulator = Some(emulator);
+        match client {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        match client_from_env() {
+            Ok(client) => client,
+            Err(message) => {
+                eprintln!("{message}\n(or run with --emulator to use the embedded emulator)");
+                return ExitCode::from(2);
+            }
         }
     };
     match run(&client, limit).await {

@@ -15,6 +15,13 @@
 //!
 //! The optional argument is how many products to print (default: all). It reads three lists
 //! (outlets, products, inventory) with the version cursor, not one call per product.
+//!
+//! Without a store, `--emulator` runs it against the embedded emulator, after creating a few
+//! products with stock through the client:
+//!
+//! ```text
+//! cargo run -p lightspeed-examples --example xseries_catalog -- --emulator
+//! ```
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -49,21 +56,84 @@ fn client_from_env() -> Result<Client, String> {
     builder.build().map_err(|e| e.to_string())
 }
 
+/// Creates a few products with stock in a fresh emulator, through the client.
+async fn demo_catalog(client: &Client) -> lightspeed_xseries::Result<()> {
+    use lightspeed_xseries::model::{InventoryInput, ProductCreate};
+    let outlet = client
+        .outlets()
+        .all()
+        .await?
+        .into_iter()
+        .next()
+        .and_then(|o| o.id);
+    for (name, sku, price, stock) in [
+        ("Luxury Leather Wallet", "LW-001", 74, 12),
+        ("Organic Cotton T-shirt", "TS-M", 21, 4),
+        ("Luxury Watch", "WA-001", 1074, 0),
+    ] {
+        let product = ProductCreate {
+            name: Some(name.into()),
+            sku: Some(sku.into()),
+            price_excluding_tax: Some(price.into()),
+            inventory: Some(vec![InventoryInput {
+                outlet_id: outlet.clone(),
+                current_amount: Some(stock.into()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        client.products().create(&product).await?;
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let limit: Option<usize> = match std::env::args().nth(1).map(|a| a.parse()) {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let offline = args.iter().any(|a| a == "--emulator");
+    args.retain(|a| a != "--emulator");
+    let limit: Option<usize> = match args.first().map(|a| a.parse()) {
         None => None,
         Some(Ok(n)) => Some(n),
         Some(Err(_)) => {
-            eprintln!("usage: xseries_catalog [how many products to print]");
+            eprintln!("usage: xseries_catalog [--emulator] [how many products to print]");
             return ExitCode::from(2);
         }
     };
-    let client = match client_from_env() {
-        Ok(client) => client,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
+    // Kept alive while the client uses it.
+    let mut _emulator = None;
+    let client = if offline {
+        let emulator = match lightspeed_emulator::Emulator::start(Default::default()).await {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let client = Client::builder()
+            .base_url(emulator.xseries_url())
+            .personal_token(emulator.xseries_token().to_string())
+            .build();
+        _emulator = Some(emulator);
+        let client = match client {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Err(e) = demo_catalog(&client).await {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+        client
+    } else {
+        match client_from_env() {
+            Ok(client) => client,
+            Err(message) => {
+                eprintln!("{message}\n(or run with --emulator to use the embedded emulator)");
+                return ExitCode::from(2);
+            }
         }
     };
     match run(&client, limit).await {
