@@ -47,6 +47,81 @@ pub(crate) struct Store {
     generation: u64,
     /// Rendered records by (resource, id, language index), with their generation.
     rendered: HashMap<(Kind, u64, usize), (u64, Bytes)>,
+    /// Indexes that keep writes and reads independent of the number of records.
+    index: Index,
+}
+
+/// Lookups kept beside the tables: slugs in use, links between records, images per product.
+#[derive(Debug, Default)]
+struct Index {
+    slugs: HashMap<(Kind, String), u64>,
+    links: HashMap<(Kind, Value, Value), u64>,
+    images: HashMap<u64, std::collections::BTreeSet<u64>>,
+    /// Records by the relation a list filters on (`variants?product=`), in id order.
+    related: HashMap<(Kind, &'static str, u64), std::collections::BTreeSet<u64>>,
+}
+
+/// The two ends of a link resource.
+fn link_ends(kind: Kind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        Kind::CategoriesProduct => Some(("category", "product")),
+        Kind::TagsProduct => Some(("tag", "product")),
+        Kind::TypesAttribute => Some(("type", "attribute")),
+        _ => None,
+    }
+}
+
+impl Index {
+    fn link_key(kind: Kind, fields: &Map<String, Value>) -> Option<(Kind, Value, Value)> {
+        let (a, b) = link_ends(kind)?;
+        Some((kind, fields.get(a)?.clone(), fields.get(b)?.clone()))
+    }
+
+    fn add(&mut self, kind: Kind, rec: &Rec) {
+        if let Some(url) = rec.fields.get("url").and_then(Value::as_str) {
+            self.slugs.insert((kind, url.to_string()), rec.id);
+        }
+        if let Some(key) = Self::link_key(kind, &rec.fields) {
+            self.links.insert(key, rec.id);
+        }
+        if let (Kind::ProductImage, Some(p)) = (kind, rec.parent) {
+            self.images.entry(p).or_default().insert(rec.id);
+        }
+        for field in kind.filters() {
+            if let Some(target) = rec.fields.get(*field).and_then(Value::as_u64) {
+                self.related
+                    .entry((kind, *field, target))
+                    .or_default()
+                    .insert(rec.id);
+            }
+        }
+    }
+
+    fn remove(&mut self, kind: Kind, rec: &Rec) {
+        if let Some(url) = rec.fields.get("url").and_then(Value::as_str) {
+            let key = (kind, url.to_string());
+            if self.slugs.get(&key) == Some(&rec.id) {
+                self.slugs.remove(&key);
+            }
+        }
+        if let Some(key) = Self::link_key(kind, &rec.fields)
+            && self.links.get(&key) == Some(&rec.id)
+        {
+            self.links.remove(&key);
+        }
+        if let (Kind::ProductImage, Some(p)) = (kind, rec.parent)
+            && let Some(set) = self.images.get_mut(&p)
+        {
+            set.remove(&rec.id);
+        }
+        for field in kind.filters() {
+            if let Some(target) = rec.fields.get(*field).and_then(Value::as_u64)
+                && let Some(set) = self.related.get_mut(&(kind, *field, target))
+            {
+                set.remove(&rec.id);
+            }
+        }
+    }
 }
 
 /// Language ids, locales and titles for the codes a shop may use.
@@ -157,6 +232,7 @@ impl Store {
             tables: Kind::ALL.iter().map(|_| BTreeMap::new()).collect(),
             generation: 0,
             rendered: HashMap::new(),
+            index: Index::default(),
         }
     }
 
@@ -375,9 +451,10 @@ impl Store {
 
     fn unique_slug(&self, kind: Kind, wanted: &str, except: Option<u64>) -> String {
         let taken = |s: &str| {
-            self.table(kind).values().any(|r| {
-                Some(r.id) != except && r.fields.get("url").and_then(Value::as_str) == Some(s)
-            })
+            self.index
+                .slugs
+                .get(&(kind, s.to_string()))
+                .is_some_and(|id| Some(*id) != except)
         };
         if !taken(wanted) {
             return wanted.to_string();
@@ -451,10 +528,11 @@ impl Store {
                 changes.0.insert(k.into(), v);
             }
             if !input.contains_key("sortOrder") {
-                let next = self
-                    .table(Kind::ProductImage)
-                    .values()
-                    .filter(|r| r.parent == parent)
+                let next = parent
+                    .and_then(|p| self.index.images.get(&p))
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| self.get(Kind::ProductImage, *i))
                     .filter_map(|r| r.fields.get("sortOrder").and_then(Value::as_i64))
                     .max()
                     .unwrap_or(0)
@@ -512,6 +590,7 @@ impl Store {
             fields,
             texts: per_lang,
         };
+        self.index.add(kind, &rec);
         self.table_mut(kind).insert(id, rec);
         Ok(id)
     }
@@ -523,17 +602,12 @@ impl Store {
         fields: &Map<String, Value>,
         except: Option<u64>,
     ) -> Result<(), Invalid> {
-        let pair = match kind {
-            Kind::CategoriesProduct => ("category", "product"),
-            Kind::TagsProduct => ("tag", "product"),
-            Kind::TypesAttribute => ("type", "attribute"),
-            _ => return Ok(()),
+        let Some(pair) = link_ends(kind) else {
+            return Ok(());
         };
-        let duplicate = self.table(kind).values().any(|r| {
-            Some(r.id) != except
-                && r.fields.get(pair.0) == fields.get(pair.0)
-                && r.fields.get(pair.1) == fields.get(pair.1)
-        });
+        let duplicate = Index::link_key(kind, fields)
+            .and_then(|key| self.index.links.get(&key))
+            .is_some_and(|id| Some(*id) != except);
         if duplicate {
             return Err(Invalid(format!(
                 "The {} is already linked to this {}",
@@ -603,10 +677,12 @@ impl Store {
             return Err(Invalid("Invalid category parent".into()));
         }
         let now = self.now();
-        let rec = self
-            .table_mut(kind)
-            .get_mut(&id)
+        let before = self
+            .get(kind, id)
+            .cloned()
             .ok_or_else(|| Invalid("Not found".into()))?;
+        self.index.remove(kind, &before);
+        let rec = self.table_mut(kind).get_mut(&id).expect("checked above");
         let mut changed = false;
         for (k, v) in shared {
             if rec.fields.get(&k) != Some(&v) {
@@ -624,12 +700,15 @@ impl Store {
         if changed {
             rec.updated = now;
         }
+        let after = rec.clone();
+        self.index.add(kind, &after);
         Ok(changed)
     }
 
     /// Deletes a record and what hangs off it (a product's variants, images and links).
     pub fn delete(&mut self, kind: Kind, id: u64) -> Option<Vec<(Kind, Rec)>> {
         let rec = self.table_mut(kind).remove(&id)?;
+        self.index.remove(kind, &rec);
         let mut removed = vec![(kind, rec)];
         let cascade: &[(Kind, &str)] = match kind {
             Kind::Product => &[
@@ -652,13 +731,16 @@ impl Store {
                 .collect();
             for cid in ids {
                 if let Some(r) = self.table_mut(*child).remove(&cid) {
+                    self.index.remove(*child, &r);
                     removed.push((*child, r));
                 }
             }
         }
         if kind == Kind::Product {
-            self.table_mut(Kind::ProductImage)
-                .retain(|_, r| r.parent != Some(id));
+            let images = self.index.images.remove(&id).unwrap_or_default();
+            for image in images {
+                self.table_mut(Kind::ProductImage).remove(&image);
+            }
         }
         Some(removed)
     }
@@ -724,10 +806,23 @@ impl Store {
                 filters.push((*field, id));
             }
         }
-        Ok(self
-            .table(kind)
-            .range(since_id.saturating_add(1)..)
-            .map(|(_, r)| r)
+        // With a relation filter, only the related records are candidates.
+        let candidates: Box<dyn Iterator<Item = &Rec>> = match filters.first() {
+            Some((field, target)) => Box::new(
+                self.index
+                    .related
+                    .get(&(kind, *field, *target))
+                    .into_iter()
+                    .flat_map(|set| set.range(since_id.saturating_add(1)..))
+                    .filter_map(move |id| self.get(kind, *id)),
+            ),
+            None => Box::new(
+                self.table(kind)
+                    .range(since_id.saturating_add(1)..)
+                    .map(|(_, r)| r),
+            ),
+        };
+        Ok(candidates
             .filter(|r| parent.is_none() || r.parent == parent)
             .filter(|r| {
                 bounds.iter().all(|(created, min, at)| {
@@ -789,9 +884,12 @@ impl Store {
                 out.insert("isVisible".into(), Value::Bool(visible));
                 out.insert("hasMatrix".into(), Value::Bool(false));
                 let first_image = self
-                    .table(Kind::ProductImage)
-                    .values()
-                    .filter(|r| r.parent == Some(id))
+                    .index
+                    .images
+                    .get(&id)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| self.get(Kind::ProductImage, *i))
                     .min_by_key(|r| {
                         (
                             r.fields
@@ -1100,5 +1198,55 @@ mod tests {
             out["product"]["resource"]["link"],
             json!(format!("http://h/nl/products/{p}.json"))
         );
+    }
+
+    #[test]
+    fn indexes_follow_updates_and_deletes() {
+        let mut s = store();
+        let b1 = s
+            .create(Kind::Brand, None, &obj(json!({"title": "One"})), "nl", None)
+            .unwrap();
+        let b2 = s
+            .create(Kind::Brand, None, &obj(json!({"title": "Two"})), "nl", None)
+            .unwrap();
+        let p = s
+            .create(
+                Kind::Product,
+                None,
+                &obj(json!({"title": "P", "brand": b1})),
+                "nl",
+                None,
+            )
+            .unwrap();
+        let by_brand = |s: &Store, b: u64| {
+            let q = vec![("brand".to_string(), b.to_string())];
+            s.select(Kind::Product, None, &q).unwrap().len()
+        };
+        assert_eq!((by_brand(&s, b1), by_brand(&s, b2)), (1, 0));
+        s.update(
+            Kind::Product,
+            p,
+            &obj(json!({"brand": b2, "url": "renamed"})),
+            "nl",
+        )
+        .unwrap();
+        assert_eq!((by_brand(&s, b1), by_brand(&s, b2)), (0, 1));
+        // The old slug is free again, the new one taken.
+        let q = s
+            .create(Kind::Product, None, &obj(json!({"title": "P"})), "nl", None)
+            .unwrap();
+        assert_eq!(s.get(Kind::Product, q).unwrap().fields["url"], "p");
+        let r = s
+            .create(
+                Kind::Product,
+                None,
+                &obj(json!({"title": "Renamed"})),
+                "nl",
+                None,
+            )
+            .unwrap();
+        assert_eq!(s.get(Kind::Product, r).unwrap().fields["url"], "renamed-2");
+        s.delete(Kind::Product, p).unwrap();
+        assert_eq!(by_brand(&s, b2), 0);
     }
 }

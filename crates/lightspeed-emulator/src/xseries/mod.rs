@@ -587,14 +587,26 @@ fn money_text(v: Option<&Value>) -> Value {
 }
 
 /// `product.update`: the product in the 0.9 shape (money as text), with its inventory.
+/// Whether an active webhook listens for `kind`.
+fn subscribed(store: &Store, kind: &str) -> bool {
+    store.rows("webhooks").any(|w| {
+        w.get("type").and_then(Value::as_str) == Some(kind)
+            && w.get("active") == Some(&Value::Bool(true))
+    })
+}
+
 fn product_events(shared: &Shared, store: &Store, ids: &[String], out: &mut Vec<Delivery>) {
+    if !subscribed(store, "product.update") {
+        return;
+    }
     for id in ids {
         let Some(p) = store.row("products", id) else {
             continue;
         };
         let inventory: Vec<Value> = store
-            .rows("inventory")
-            .filter(|i| i.get("product_id").and_then(Value::as_str) == Some(id.as_str()))
+            .stock_ids(id)
+            .iter()
+            .filter_map(|i| store.row("inventory", i))
             .map(|i| {
                 json!({"id": i.get("id"), "outlet_id": i.get("outlet_id"), "product_id": id,
                        "count": i.get("inventory_level"), "reorder_point": "0",
@@ -621,6 +633,9 @@ fn product_events(shared: &Shared, store: &Store, ids: &[String], out: &mut Vec<
 
 /// `inventory.update`: one record per changed row, with its outlet and product.
 fn inventory_events(shared: &Shared, store: &Store, ids: &[String], out: &mut Vec<Delivery>) {
+    if !subscribed(store, "inventory.update") {
+        return;
+    }
     for id in ids {
         let Some(i) = store.row("inventory", id) else {
             continue;

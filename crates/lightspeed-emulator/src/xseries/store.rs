@@ -79,6 +79,81 @@ pub(crate) struct Store {
     pub domain_prefix: String,
     /// OAuth codes and tokens.
     pub oauth: super::oauth::Tokens,
+    /// Lookups that keep writes independent of the number of rows.
+    index: Index,
+}
+
+/// Live products by SKU and by family, live inventory rows by (product, outlet).
+#[derive(Debug, Default)]
+struct Index {
+    skus: HashMap<String, String>,
+    families: HashMap<String, std::collections::BTreeSet<String>>,
+    stock: HashMap<(String, String), String>,
+}
+
+fn live_row(row: &Map<String, Value>) -> bool {
+    row.get("deleted_at").is_none_or(Value::is_null)
+}
+
+fn text_of<'a>(row: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    row.get(key).and_then(Value::as_str)
+}
+
+impl Index {
+    /// The family a product belongs to: its parent's id, or its own.
+    fn family(row: &Map<String, Value>, id: &str) -> String {
+        text_of(row, "variant_parent_id").unwrap_or(id).to_string()
+    }
+
+    fn remove(&mut self, table: &str, id: &str, row: &Map<String, Value>) {
+        match table {
+            "products" => {
+                if let Some(sku) = text_of(row, "sku")
+                    && self.skus.get(sku).is_some_and(|p| p == id)
+                {
+                    self.skus.remove(sku);
+                }
+                if let Some(set) = self.families.get_mut(&Self::family(row, id)) {
+                    set.remove(id);
+                }
+            }
+            "inventory" => {
+                if let (Some(p), Some(o)) = (text_of(row, "product_id"), text_of(row, "outlet_id"))
+                {
+                    let key = (p.to_string(), o.to_string());
+                    if self.stock.get(&key).is_some_and(|i| i == id) {
+                        self.stock.remove(&key);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn add(&mut self, table: &str, id: &str, row: &Map<String, Value>) {
+        if !live_row(row) {
+            return;
+        }
+        match table {
+            "products" => {
+                if let Some(sku) = text_of(row, "sku") {
+                    self.skus.insert(sku.to_string(), id.to_string());
+                }
+                self.families
+                    .entry(Self::family(row, id))
+                    .or_default()
+                    .insert(id.to_string());
+            }
+            "inventory" => {
+                if let (Some(p), Some(o)) = (text_of(row, "product_id"), text_of(row, "outlet_id"))
+                {
+                    self.stock
+                        .insert((p.to_string(), o.to_string()), id.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
@@ -122,6 +197,7 @@ impl Store {
             retailer: Map::new(),
             domain_prefix: config.xseries.domain_prefix.clone(),
             oauth: Default::default(),
+            index: Index::default(),
         };
         s.seed_defaults(config.xseries.registers.max(1));
         s
@@ -283,17 +359,18 @@ impl Store {
         if row.contains_key("updated_at") {
             row.insert("updated_at".into(), Value::from(timestamp(Utc::now())));
         }
+        let mut index = std::mem::take(&mut self.index);
         let t = self.table_mut(table);
-        if let Some(old) = t
-            .rows
-            .get(&id)
-            .and_then(|r| r.get("version"))
-            .and_then(Value::as_i64)
-        {
-            t.by_version.remove(&old);
+        if let Some(old) = t.rows.get(&id) {
+            if let Some(v) = old.get("version").and_then(Value::as_i64) {
+                t.by_version.remove(&v);
+            }
+            index.remove(table, &id, old);
         }
+        index.add(table, &id, &row);
         t.by_version.insert(version, id.clone());
         t.rows.insert(id.clone(), row);
+        self.index = index;
         id
     }
 
@@ -470,10 +547,7 @@ impl Store {
                 self.sku_sequence.to_string()
             }
         };
-        if self
-            .rows("products")
-            .any(|p| p.get("sku").and_then(Value::as_str) == Some(&sku))
-        {
+        if self.index.skus.contains_key(&sku) {
             return Err(Refusal::field(
                 "sku",
                 &format!("sku {sku} is already in use"),
@@ -786,14 +860,7 @@ impl Store {
         let id = self.save("products", row);
         let inventory = self.create_inventory(&id, details.get("inventory"), &cost)?;
         if let Some(p) = parent {
-            let members: Vec<String> = self
-                .rows("products")
-                .filter(|r| {
-                    r.get("id").and_then(Value::as_str) == Some(p)
-                        || r.get("variant_parent_id").and_then(Value::as_str) == Some(p)
-                })
-                .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
-                .collect();
+            let members = self.family_members(p);
             for m in &members {
                 if let Some(mut r) = self.live("products", m).cloned() {
                     r.insert("has_variants".into(), Value::Bool(true));
@@ -830,15 +897,7 @@ impl Store {
             .and_then(Value::as_str)
             .unwrap_or(id)
             .to_string();
-        let members: Vec<String> = self
-            .rows("products")
-            .filter(|r| {
-                r.get("id").and_then(Value::as_str) == Some(family_root.as_str())
-                    || r.get("variant_parent_id").and_then(Value::as_str)
-                        == Some(family_root.as_str())
-            })
-            .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
-            .collect();
+        let members = self.family_members(&family_root);
         let mut changed = Vec::new();
         if !common.is_empty() {
             if let Some(n) = common.get("name")
@@ -945,13 +1004,7 @@ impl Store {
         level: Decimal,
         extra: &Value,
     ) -> Option<String> {
-        let existing = self
-            .rows("inventory")
-            .find(|r| {
-                r.get("product_id").and_then(Value::as_str) == Some(product)
-                    && r.get("outlet_id").and_then(Value::as_str) == Some(outlet)
-            })
-            .cloned();
+        let existing = self.stock_row(product, outlet).cloned();
         let mut row = match existing {
             Some(r) => r,
             None => json!({"product_id": product, "outlet_id": outlet, "inventory_level": 0,
@@ -975,14 +1028,41 @@ impl Store {
         Some(self.save("inventory", row))
     }
 
+    /// The live members of the family rooted at `root` (the parent and its variants).
+    pub fn family_members(&self, root: &str) -> Vec<String> {
+        self.index
+            .families
+            .get(root)
+            .map(|set| set.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The live inventory row of a product at an outlet.
+    pub fn stock_row(&self, product: &str, outlet: &str) -> Option<&Map<String, Value>> {
+        let id = self
+            .index
+            .stock
+            .get(&(product.to_string(), outlet.to_string()))?;
+        self.live("inventory", id)
+    }
+
+    /// The ids of a product's live inventory rows, one per outlet.
+    pub fn stock_ids(&self, product: &str) -> Vec<String> {
+        self.outlet_ids()
+            .iter()
+            .filter_map(|o| {
+                self.index
+                    .stock
+                    .get(&(product.to_string(), o.clone()))
+                    .cloned()
+            })
+            .collect()
+    }
+
     /// Adds `delta` to a product's level at an outlet.
     pub fn adjust_level(&mut self, product: &str, outlet: &str, delta: Decimal) -> Option<String> {
         let current = self
-            .rows("inventory")
-            .find(|r| {
-                r.get("product_id").and_then(Value::as_str) == Some(product)
-                    && r.get("outlet_id").and_then(Value::as_str) == Some(outlet)
-            })
+            .stock_row(product, outlet)
             .and_then(|r| dec(r.get("inventory_level")))
             .unwrap_or_default();
         self.set_level(product, outlet, current + delta, &Value::Null)
@@ -998,23 +1078,11 @@ impl Store {
                 .and_then(Value::as_str)
                 .unwrap_or(id)
                 .to_string();
-            targets = self
-                .rows("products")
-                .filter(|r| {
-                    r.get("id").and_then(Value::as_str) == Some(root.as_str())
-                        || r.get("variant_parent_id").and_then(Value::as_str) == Some(root.as_str())
-                })
-                .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
-                .collect();
+            targets = self.family_members(&root);
         }
         for t in &targets {
             self.soft_delete("products", t);
-            let inv: Vec<String> = self
-                .rows("inventory")
-                .filter(|r| r.get("product_id").and_then(Value::as_str) == Some(t.as_str()))
-                .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
-                .collect();
-            for i in inv {
+            for i in self.stock_ids(t) {
                 self.soft_delete("inventory", &i);
             }
         }
