@@ -1,13 +1,16 @@
 //! How many simple GETs per second the emulator serves on loopback.
 //!
 //! ```sh
-//! cargo run --release -p lightspeed-benches --example emulator_load -- [seconds] [connections] [ecom|xseries]
+//! cargo run --release -p lightspeed-benches --example emulator_load -- [seconds] [connections] [ecom|xseries|ecom-writes]
 //! ```
 //!
 //! Starts an emulator in this process (rate limits off, 100 products loaded), then keeps
 //! `connections` keep-alive HTTP/1.1 connections busy with `GET /nl/products/{id}.json` (eCom,
 //! Basic auth) or `GET /api/2.0/products/{id}` (X-Series, Bearer) for `seconds`, one request
 //! in flight per connection, and prints requests per second and latency percentiles.
+//! `ecom-writes` creates products instead (`POST /nl/products.json`, each with its default
+//! variant), so the catalog grows during the run: a check that writes do not slow down as it
+//! does.
 //!
 //! The load generator is deliberately thin (pre-built request bytes, a `Content-Length` read
 //! of each answer), like `wrk`: it shares the machine's two cores with the server, and a heavy
@@ -109,7 +112,8 @@ async fn main() {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..connections {
-        let (requests, stop) = (requests.clone(), stop.clone());
+        let (requests, stop, api, auth) =
+            (requests.clone(), stop.clone(), api.clone(), auth.clone());
         tasks.push(tokio::spawn(async move {
             let mut stream = TcpStream::connect(addr).await.expect("connect");
             stream.set_nodelay(true).expect("nodelay");
@@ -117,15 +121,29 @@ async fn main() {
             let mut latencies = Vec::new();
             let mut errors = 0u64;
             let mut i = c;
+            let mut n = 0u64;
             while !stop.load(Ordering::Relaxed) {
                 i = (i + 7) % requests.len();
+                n += 1;
+                let write;
+                let request: &[u8] = if api == "ecom-writes" {
+                    let body = format!(r#"{{"product": {{"title": "Load {c}-{n}"}}}}"#);
+                    write = format!(
+                        "POST /nl/products.json HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    write.as_bytes()
+                } else {
+                    &requests[i]
+                };
+                let expected = if api == "ecom-writes" { 201 } else { 200 };
                 let t = Instant::now();
-                if stream.write_all(&requests[i]).await.is_err() {
+                if stream.write_all(request).await.is_err() {
                     errors += 1;
                     break;
                 }
                 match read_answer(&mut stream, &mut buf).await {
-                    Ok(200) => latencies.push(t.elapsed()),
+                    Ok(status) if status == expected => latencies.push(t.elapsed()),
                     Ok(_) => errors += 1,
                     Err(_) => {
                         errors += 1;
