@@ -199,3 +199,37 @@ pub struct WriteFault {
     /// checkpoint).
     pub after_apply: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn debug_output_hides_every_secret() {
+        let config = EmulatorConfig::default();
+        let shown = format!("{config:?}");
+        for secret in [
+            config.ecom.secret.expose_secret(),
+            config.xseries.token.expose_secret(),
+            config.xseries.client_secret.expose_secret(),
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains(&config.ecom.key), "the key is not a secret");
+    }
+
+    #[test]
+    fn a_fault_rate_is_spread_evenly() {
+        let f = Faults::rate(0.6);
+        let total = f.error_500
+            + f.error_502
+            + f.error_503
+            + f.extra_429
+            + f.drop_connection
+            + f.truncate_body;
+        assert!((total - 0.6).abs() < 1e-9);
+        assert!(!f.is_none());
+        assert!(Faults::default().is_none());
+    }
+}
