@@ -213,11 +213,7 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>, out: &mut Vec<Delivery>
             Err(e) => error(call, StatusCode::BAD_REQUEST, &e.0),
         },
         (&Method::GET, [id]) => {
-            let Some(id) = parse_id(id).filter(|id| {
-                store
-                    .get(kind, *id)
-                    .is_some_and(|r| route.parent.is_none() || r.parent == route.parent)
-            }) else {
+            let Some(id) = existing(&store, &route, id) else {
                 return error(call, StatusCode::NOT_FOUND, "Not found");
             };
             let fields = field_filter(call);
@@ -274,11 +270,7 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>, out: &mut Vec<Delivery>
             if !kind.updatable() {
                 return error(call, StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
             }
-            let Some(id) = parse_id(id).filter(|id| {
-                store
-                    .get(kind, *id)
-                    .is_some_and(|r| route.parent.is_none() || r.parent == route.parent)
-            }) else {
+            let Some(id) = existing(&store, &route, id) else {
                 return error(call, StatusCode::NOT_FOUND, "Not found");
             };
             let body = match call.json() {
@@ -304,11 +296,7 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>, out: &mut Vec<Delivery>
             }
         }
         (&Method::DELETE, [id]) => {
-            let Some(id) = parse_id(id).filter(|id| {
-                store
-                    .get(kind, *id)
-                    .is_some_and(|r| route.parent.is_none() || r.parent == route.parent)
-            }) else {
+            let Some(id) = existing(&store, &route, id) else {
                 return error(call, StatusCode::NOT_FOUND, "Not found");
             };
             if let Some(removed) = store.delete(kind, id) {
@@ -323,6 +311,15 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>, out: &mut Vec<Delivery>
         }
         _ => error(call, StatusCode::NOT_FOUND, "Not found"),
     }
+}
+
+/// The id in a path segment, if that record exists (under the route's product, for images).
+fn existing(store: &Store, route: &Route<'_>, segment: &str) -> Option<u64> {
+    parse_id(segment).filter(|id| {
+        store
+            .get(route.kind, *id)
+            .is_some_and(|r| route.parent.is_none() || r.parent == route.parent)
+    })
 }
 
 fn only_get(call: &Call<'_>, body: impl FnOnce() -> Value) -> Reply {

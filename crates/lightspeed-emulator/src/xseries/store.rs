@@ -187,6 +187,17 @@ fn slug(s: &str) -> String {
         .to_lowercase()
 }
 
+/// The `common` and `details` objects of an API 2.1 product body (empty when absent).
+fn v21_parts(body: &Map<String, Value>) -> (Map<String, Value>, Map<String, Value>) {
+    let part = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
+    (part("common"), part("details"))
+}
+
 impl Store {
     pub fn new(config: &EmulatorConfig) -> Self {
         let mut s = Store {
@@ -807,15 +818,7 @@ impl Store {
         &mut self,
         body: &Map<String, Value>,
     ) -> Result<(Vec<String>, Vec<String>), Refusal> {
-        let empty = Map::new();
-        let common = body
-            .get("common")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let details = body
-            .get("details")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
+        let (common, details) = &v21_parts(body);
         let parent = details.get("variant_parent_id").and_then(Value::as_str);
         let mut family = common.clone();
         let mut own = details.clone();
@@ -883,15 +886,7 @@ impl Store {
         let Some(row) = self.live("products", id).cloned() else {
             return Err(Refusal::not_found("product"));
         };
-        let empty = Map::new();
-        let common = body
-            .get("common")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let details = body
-            .get("details")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
+        let (common, details) = &v21_parts(body);
         let family_root = row
             .get("variant_parent_id")
             .and_then(Value::as_str)
