@@ -109,6 +109,11 @@ impl TargetSchema for ProductSchema {
         }));
         fields.push(field("variants[].title", Text));
         fields.push(field("variants[].options", Object));
+        // One source row per variant: rows sharing `parent` become one product; `options`
+        // (`options.size`, `options.colour`) and `variant_title` describe the row's variant.
+        fields.push(max(field("parent", Text), 255));
+        fields.push(field("options", Object));
+        fields.push(max(field("variant_title", Text), 255));
         fields
     }
 
@@ -143,6 +148,15 @@ impl TargetSchema for VariantSchema {
 fn check(schema: &dyn TargetSchema, shape: &str) -> Result<(), String> {
     let fields = schema.fields();
     if fields.iter().any(|f| f.name == shape) {
+        return Ok(());
+    }
+    // Option values by option name: `options.size`, `variants[].options.colour`.
+    if let Some((object, name)) = shape.rsplit_once('.')
+        && !name.is_empty()
+        && fields
+            .iter()
+            .any(|f| f.name == object && f.kind == FieldType::Object)
+    {
         return Ok(());
     }
     if let Some((name, language)) = shape.split_once('@') {

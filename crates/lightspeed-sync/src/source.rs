@@ -1,0 +1,434 @@
+//! Where records come from: the [`RecordSource`] trait, PIM export files (CSV, JSON arrays,
+//! NDJSON) and an in-memory source.
+//!
+//! A source answers every record it could read with its location (`pim.csv:12`) and every
+//! place it could not read with the reason; one bad row never hides the others.
+
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use serde_json::{Map, Value as Json};
+
+use crate::error::{Error, Result};
+
+/// One source record: a JSON object, and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRecord {
+    /// `file:line`, or the source's own notion of a place.
+    pub location: String,
+    /// The record (attribute names as keys).
+    pub data: Json,
+}
+
+/// A place a source could not read.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SourceProblem {
+    /// `file:line`.
+    pub location: String,
+    /// Why.
+    pub message: String,
+}
+
+/// What a source read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceBatch {
+    /// The records, in source order.
+    pub records: Vec<SourceRecord>,
+    /// The places that could not be read.
+    pub problems: Vec<SourceProblem>,
+}
+
+/// Where records come from. Implement it to plug in any PIM or back office:
+///
+/// ```
+/// use async_trait::async_trait;
+/// use lightspeed_sync::source::{RecordSource, SourceBatch, SourceRecord};
+///
+/// struct Pim;
+///
+/// #[async_trait]
+/// impl RecordSource for Pim {
+///     fn name(&self) -> &str { "pim" }
+///     async fn read(&self) -> lightspeed_sync::Result<SourceBatch> {
+///         let data = serde_json::json!({"sku": "LW-001", "name": "Luxury Wallet"});
+///         Ok(SourceBatch {
+///             records: vec![SourceRecord { location: "pim:LW-001".into(), data }],
+///             problems: vec![],
+///         })
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait RecordSource: Send + Sync {
+    /// A name for reports (`examples/data/pim-catalog.csv`).
+    fn name(&self) -> &str;
+
+    /// Whether a read returns the whole catalog (so that missing items may be archived), or
+    /// only changes.
+    fn is_full_snapshot(&self) -> bool {
+        true
+    }
+
+    /// Reads every record.
+    async fn read(&self) -> Result<SourceBatch>;
+}
+
+/// Records held in memory (tests, or records built by other code).
+#[derive(Debug, Clone, Default)]
+pub struct MemorySource {
+    name: String,
+    records: Vec<Json>,
+    full: bool,
+}
+
+impl MemorySource {
+    /// A full-snapshot source of these records.
+    pub fn new(name: impl Into<String>, records: Vec<Json>) -> Self {
+        MemorySource {
+            name: name.into(),
+            records,
+            full: true,
+        }
+    }
+
+    /// Marks the records as changes only (missing items are not archived).
+    pub fn partial(mut self) -> Self {
+        self.full = false;
+        self
+    }
+}
+
+#[async_trait]
+impl RecordSource for MemorySource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn is_full_snapshot(&self) -> bool {
+        self.full
+    }
+
+    async fn read(&self) -> Result<SourceBatch> {
+        let mut batch = SourceBatch::default();
+        for (i, record) in self.records.iter().enumerate() {
+            let location = format!("{}[{i}]", self.name);
+            if record.is_object() {
+                batch.records.push(SourceRecord {
+                    location,
+                    data: record.clone(),
+                });
+            } else {
+                batch.problems.push(SourceProblem {
+                    location,
+                    message: "a record must be a JSON object".into(),
+                });
+            }
+        }
+        Ok(batch)
+    }
+}
+
+/// The formats of [`FileSource`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// Comma- or semicolon-separated values with a header row of attribute names.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+impl FileFormat {
+    /// The format a file name suggests (`.csv`, `.json`, `.ndjson` / `.jsonl`).
+    pub fn from_path(path: &Path) -> Option<Self> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" | "txt" => Some(FileFormat::Csv),
+            "json" => Some(FileFormat::Json),
+            "ndjson" | "jsonl" => Some(FileFormat::Ndjson),
+            _ => None,
+        }
+    }
+}
+
+/// A PIM export file.
+///
+/// - CSV: the header row names the attributes; `;` or `,` separated (whichever the header uses
+///   more), UTF-8 with or without a byte-order mark, quoted fields may span lines. Empty cells
+///   are missing values. A row with the wrong number of cells is reported with its line
+///   number and skipped.
+/// - JSON: an array of objects; an element that is not an object is reported by index.
+/// - NDJSON: one object per line; a line that does not parse is reported by line number.
+#[derive(Debug, Clone)]
+pub struct FileSource {
+    path: PathBuf,
+    name: String,
+    format: FileFormat,
+}
+
+impl FileSource {
+    /// A file whose format follows from its extension.
+    pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let format = FileFormat::from_path(&path).ok_or_else(|| Error::Source {
+            source_name: path.display().to_string(),
+            message:
+                "unknown format: use .csv, .json, .ndjson or .jsonl, or FileSource::with_format"
+                    .into(),
+        })?;
+        Ok(Self::with_format(path, format))
+    }
+
+    /// A file in a given format.
+    pub fn with_format(path: impl Into<PathBuf>, format: FileFormat) -> Self {
+        let path = path.into();
+        let name = path.display().to_string();
+        FileSource { path, name, format }
+    }
+}
+
+#[async_trait]
+impl RecordSource for FileSource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn read(&self) -> Result<SourceBatch> {
+        let bytes = std::fs::read(&self.path).map_err(|e| Error::Source {
+            source_name: self.name.clone(),
+            message: e.to_string(),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::Source {
+            source_name: self.name.clone(),
+            message: format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+        })?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        Ok(match self.format {
+            FileFormat::Csv => parse_csv(&self.name, text),
+            FileFormat::Json => parse_json(&self.name, text)?,
+            FileFormat::Ndjson => parse_ndjson(&self.name, text),
+        })
+    }
+}
+
+/// Parses CSV text (see [`FileSource`]).
+pub fn parse_csv(name: &str, text: &str) -> SourceBatch {
+    let header = text.lines().next().unwrap_or("");
+    let delimiter = if header.matches(';').count() > header.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut batch = SourceBatch::default();
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
+        Err(e) => {
+            batch.problems.push(SourceProblem {
+                location: format!("{name}:1"),
+                message: format!("cannot read the header row: {e}"),
+            });
+            return batch;
+        }
+    };
+    for result in reader.records() {
+        match result {
+            Ok(row) => {
+                let line = row.position().map_or(0, |p| p.line());
+                let location = format!("{name}:{line}");
+                if row.len() != headers.len() {
+                    batch.problems.push(SourceProblem {
+                        location,
+                        message: format!(
+                            "{} cells where the header has {} (a stray separator or quote?)",
+                            row.len(),
+                            headers.len()
+                        ),
+                    });
+                    continue;
+                }
+                let mut data = Map::new();
+                for (h, cell) in headers.iter().zip(row.iter()) {
+                    let value = if cell.trim().is_empty() {
+                        Json::Null
+                    } else {
+                        Json::from(cell)
+                    };
+                    data.insert(h.clone(), value);
+                }
+                batch.records.push(SourceRecord {
+                    location,
+                    data: Json::Object(data),
+                });
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                batch.problems.push(SourceProblem {
+                    location: format!("{name}:{line}"),
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+    batch
+}
+
+fn parse_json(name: &str, text: &str) -> Result<SourceBatch> {
+    let value: Json = serde_json::from_str(text).map_err(|e| Error::Source {
+        source_name: name.to_string(),
+        message: format!(
+            "not a JSON array (line {}, column {}): {e}",
+            e.line(),
+            e.column()
+        ),
+    })?;
+    let Json::Array(items) = value else {
+        return Err(Error::Source {
+            source_name: name.to_string(),
+            message: "expected a JSON array of records".into(),
+        });
+    };
+    let mut batch = SourceBatch::default();
+    for (i, item) in items.into_iter().enumerate() {
+        let location = format!("{name}[{i}]");
+        if item.is_object() {
+            batch.records.push(SourceRecord {
+                location,
+                data: item,
+            });
+        } else {
+            batch.problems.push(SourceProblem {
+                location,
+                message: "a record must be a JSON object".into(),
+            });
+        }
+    }
+    Ok(batch)
+}
+
+fn parse_ndjson(name: &str, text: &str) -> SourceBatch {
+    let mut batch = SourceBatch::default();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let location = format!("{name}:{}", i + 1);
+        match serde_json::from_str::<Json>(line) {
+            Ok(v) if v.is_object() => batch.records.push(SourceRecord { location, data: v }),
+            Ok(_) => batch.problems.push(SourceProblem {
+                location,
+                message: "a record must be a JSON object".into(),
+            }),
+            Err(e) => batch.problems.push(SourceProblem {
+                location,
+                message: format!("not JSON: {e}"),
+            }),
+        }
+    }
+    batch
+}
+
+/// The conformance suite every [`RecordSource`] passes: reads are repeatable, every record is
+/// an object with a location, locations are distinct, problems name their place.
+pub mod conformance {
+    use super::*;
+
+    /// Runs the suite; answers what failed.
+    pub async fn check(source: &dyn RecordSource) -> std::result::Result<(), Vec<String>> {
+        let mut failures = Vec::new();
+        let first = match source.read().await {
+            Ok(b) => b,
+            Err(e) => return Err(vec![format!("{}: read failed: {e}", source.name())]),
+        };
+        let second = match source.read().await {
+            Ok(b) => b,
+            Err(e) => return Err(vec![format!("{}: second read failed: {e}", source.name())]),
+        };
+        if first != second {
+            failures.push(format!("{}: two reads differ", source.name()));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &first.records {
+            if !r.data.is_object() {
+                failures.push(format!("{}: record is not an object", r.location));
+            }
+            if r.location.is_empty() {
+                failures.push(format!("{}: a record has no location", source.name()));
+            }
+            if !seen.insert(r.location.clone()) {
+                failures.push(format!("{}: location used twice", r.location));
+            }
+        }
+        for p in &first.problems {
+            if p.location.is_empty() || p.message.is_empty() {
+                failures.push(format!(
+                    "{}: a problem without place or message",
+                    source.name()
+                ));
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(failures)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_with_semicolons_bom_quotes_and_a_bad_row() {
+        let text = "sku;name;price\nA;\"Wallet; leather\";12,50\nB;Watch\nC;\"Multi\nline\";3\n";
+        let batch = parse_csv("pim.csv", text);
+        assert_eq!(batch.records.len(), 2);
+        assert_eq!(batch.records[0].data["name"], "Wallet; leather");
+        assert_eq!(batch.records[0].data["price"], "12,50");
+        assert_eq!(batch.records[0].location, "pim.csv:2");
+        assert_eq!(batch.records[1].data["name"], "Multi\nline");
+        assert_eq!(batch.problems.len(), 1);
+        assert_eq!(batch.problems[0].location, "pim.csv:3");
+        assert!(
+            batch.problems[0]
+                .message
+                .contains("2 cells where the header has 3")
+        );
+    }
+
+    #[test]
+    fn csv_with_commas_and_empty_cells() {
+        let batch = parse_csv("x.csv", "sku,name,brand\nA,Wallet,\n");
+        assert_eq!(batch.records[0].data["brand"], Json::Null);
+    }
+
+    #[test]
+    fn ndjson_reports_bad_lines_and_keeps_the_rest() {
+        let batch = parse_ndjson(
+            "x.ndjson",
+            "{\"sku\":\"A\"}\n{nope\n\n[1]\n{\"sku\":\"B\"}\n",
+        );
+        assert_eq!(batch.records.len(), 2);
+        assert_eq!(batch.records[1].location, "x.ndjson:5");
+        assert_eq!(
+            batch
+                .problems
+                .iter()
+                .map(|p| p.location.as_str())
+                .collect::<Vec<_>>(),
+            ["x.ndjson:2", "x.ndjson:4"]
+        );
+    }
+
+    #[test]
+    fn json_arrays_report_elements_by_index() {
+        let batch = parse_json("x.json", r#"[{"sku":"A"}, 3]"#).unwrap();
+        assert_eq!(batch.records.len(), 1);
+        assert_eq!(batch.problems[0].location, "x.json[1]");
+        assert!(parse_json("x.json", "{}").is_err());
+    }
+}
