@@ -177,6 +177,13 @@ impl EcomTarget {
         &self.client
     }
 
+    /// Keeps the SKU index (once built) in step with the variants this target writes.
+    async fn remember_sku(&self, sku: &str, product: u64) {
+        if let Some(index) = self.skus.lock().await.as_mut() {
+            index.insert(sku.to_string(), product);
+        }
+    }
+
     async fn texts(
         &self,
         languages: &[String],
@@ -322,6 +329,7 @@ impl EcomTarget {
                 fields.insert("sku".into(), Json::from(sku.clone()));
             }
             let v = self.write_variant(Some(parse_id(vid)?), fields).await?;
+            self.remember_sku(sku, id).await;
             if let Some(slot) = actual.variants.iter_mut().find(|x| x.id == *vid) {
                 *slot = variant_of(&v);
             }
@@ -337,6 +345,7 @@ impl EcomTarget {
                 Json::Bool(actual.variants.is_empty() && n == 0),
             );
             let created = self.write_variant(None, fields).await?;
+            self.remember_sku(&v.sku, id).await;
             actual.variants.push(variant_of(&created));
             checkpoint.save(&actual).await;
         }

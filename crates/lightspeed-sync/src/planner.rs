@@ -175,8 +175,20 @@ pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
                 }),
             },
             Some(before) => {
+                let archived = before.archived || known.is_some_and(|s| s.actual.archived);
+                // Coming back from the archive: shown again, whatever the mapping says of
+                // visibility (an unmapped visibility would leave it hidden).
+                let restored;
+                let item = if archived && !item.fields.contains_key("visibility") {
+                    let mut copy = item.clone();
+                    copy.fields
+                        .insert("visibility".into(), Json::from("visible"));
+                    restored = copy;
+                    &restored
+                } else {
+                    item
+                };
                 let diff = ItemDiff::new(item, Some(before), &resolved);
-                let archived = before.archived;
                 let action = if archived {
                     Action::Unarchive
                 } else if diff.is_empty() {

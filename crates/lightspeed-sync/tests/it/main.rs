@@ -1,0 +1,8 @@
+//! Integration tests of the sync: planner snapshots, source and target conformance, and end
+//! to end runs against the emulator (initial, incremental, drift, archive guard, crash and
+//! resume, faults, refused items, call counts).
+
+mod conformance;
+mod ecom;
+mod plans;
+mod support;
