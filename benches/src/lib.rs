@@ -2,6 +2,7 @@
 //!
 //! The library part holds what benchmarks and scripts share: the generated PIM records.
 
+use lightspeed_sync::item::LiteMap;
 use serde_json::{Value, json};
 
 /// `count` varied PIM records with the attributes the benchmark mappings read (the same for a
@@ -35,4 +36,73 @@ pub fn records(count: usize) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// A catalog of `count` products for planner benchmarks: what the source wants, and what the
+/// target has, equal but for every hundredth product (a changed price) — the shape of an
+/// ongoing sync's reconcile. One variant, an image and a category each.
+pub fn catalog(
+    count: usize,
+) -> (
+    Vec<lightspeed_sync::item::DesiredItem>,
+    Vec<lightspeed_sync::item::ActualItem>,
+) {
+    use lightspeed_sync::item::{
+        ActualImage, ActualItem, ActualVariant, DesiredItem, DesiredVariant,
+    };
+    use std::collections::BTreeMap;
+    let mut desired = Vec::with_capacity(count);
+    let mut actual = Vec::with_capacity(count);
+    for i in 0..count {
+        let sku = format!("SKU-{i:06}");
+        let title = json!(format!("Leather wallet model {}", i % 97));
+        let price = json!(10 + i % 900);
+        let desired_fields = LiteMap::from_iter([
+            ("price_incl".to_string(), price.clone()),
+            ("stock_level".to_string(), json!(i % 40)),
+        ]);
+        let mut actual_fields = desired_fields.clone();
+        if i % 100 == 0 {
+            actual_fields.insert("price_incl".into(), json!(1));
+        }
+        let image = format!("https://img.example/catalog/wallet-{i}.jpg");
+        desired.push(DesiredItem {
+            key: sku.clone(),
+            fields: LiteMap::from_iter([("title".to_string(), title.clone())]),
+            texts: BTreeMap::new(),
+            variants: vec![DesiredVariant {
+                sku: sku.clone(),
+                title: "Default".into(),
+                options: BTreeMap::new(),
+                fields: desired_fields,
+            }],
+            images: vec![image.clone()],
+            categories: vec!["Accessoires > Portemonnees".into()],
+            brand: None,
+            origin: vec![format!("pim.csv:{}", i + 2)],
+        });
+        actual.push(ActualItem {
+            id: (1_000_000 + i).to_string(),
+            updated_at: Some("2026-11-01T10:00:00+01:00".into()),
+            fields: LiteMap::from_iter([("title".to_string(), title)]),
+            texts: BTreeMap::new(),
+            variants: vec![ActualVariant {
+                id: (2_000_000 + i).to_string(),
+                sku,
+                title: "Default".into(),
+                is_default: true,
+                fields: actual_fields,
+            }],
+            images: vec![ActualImage {
+                id: (3_000_000 + i).to_string(),
+                name: format!("wallet-{i}"),
+                source: Some(image),
+                position: 1,
+            }],
+            categories: LiteMap::from_iter([("77".to_string(), (4_000_000 + i).to_string())]),
+            brand: None,
+            archived: false,
+        });
+    }
+    (desired, actual)
 }

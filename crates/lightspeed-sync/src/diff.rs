@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::item::{ActualItem, DesiredItem, DesiredVariant, image_name};
+use crate::item::{ActualItem, DesiredItem, DesiredVariant, Fields, image_name};
 
 /// One changed field, before and after (`variants[TS-M].price_incl`, `texts.en.title`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,34 +56,42 @@ pub struct ItemDiff<'a> {
 }
 
 fn same(a: &Json, b: &Json) -> bool {
-    if let (Json::Number(x), Json::Number(y)) = (a, b) {
-        let x: Option<rust_decimal::Decimal> = x.to_string().parse().ok();
-        let y: Option<rust_decimal::Decimal> = y.to_string().parse().ok();
-        return x.is_some() && x == y;
+    if a == b {
+        return true;
     }
+    let number = |v: &Json| -> Option<rust_decimal::Decimal> {
+        match v {
+            Json::Number(n) => n.to_string().parse().ok(),
+            // eCom writes some decimals as text (`weightValue: "0.250"`).
+            Json::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    };
     match (a, b) {
+        (Json::Number(_), Json::Number(_) | Json::String(_))
+        | (Json::String(_), Json::Number(_)) => {
+            matches!((number(a), number(b)), (Some(x), Some(y)) if x == y)
+        }
         // `null` (empty) equals the empty text the target writes for it.
         (Json::Null, Json::String(s)) | (Json::String(s), Json::Null) => s.is_empty(),
-        _ => a == b,
+        _ => false,
     }
 }
 
-fn changes(
-    prefix: &str,
-    desired: &BTreeMap<String, Json>,
-    actual: &BTreeMap<String, Json>,
-) -> Vec<Change> {
-    desired
-        .iter()
-        .filter_map(|(k, after)| {
-            let before = actual.get(k).cloned().unwrap_or(Json::Null);
-            (!same(&before, after)).then(|| Change {
-                field: format!("{prefix}{k}"),
-                before,
-                after: after.clone(),
-            })
-        })
-        .collect()
+fn changes(prefix: &dyn Fn() -> String, desired: &Fields, actual: &Fields) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (k, after) in desired {
+        let before = actual.get(k);
+        if same(before.unwrap_or(&Json::Null), after) {
+            continue;
+        }
+        out.push(Change {
+            field: format!("{}{k}", prefix()),
+            before: before.cloned().unwrap_or(Json::Null),
+            after: after.clone(),
+        });
+    }
+    out
 }
 
 impl<'a> ItemDiff<'a> {
@@ -91,22 +99,25 @@ impl<'a> ItemDiff<'a> {
     pub fn new(desired: &'a DesiredItem, actual: Option<&ActualItem>, resolved: &Resolved) -> Self {
         let empty = ActualItem::default();
         let actual = actual.unwrap_or(&empty);
-        let mut diff = ItemDiff::default();
-        let mut product = desired.fields.clone();
+        let mut diff = ItemDiff {
+            product: changes(&String::new, &desired.fields, &actual.fields),
+            ..ItemDiff::default()
+        };
         if desired.brand.is_some() {
-            product.insert(
-                "brand".into(),
-                resolved.brand.clone().map_or(Json::Null, Json::from),
-            );
+            let after = resolved.brand.clone().map_or(Json::Null, Json::from);
+            let before = actual.brand.clone().map_or(Json::Null, Json::from);
+            if !same(&before, &after) {
+                diff.product.push(Change {
+                    field: "brand".into(),
+                    before,
+                    after,
+                });
+            }
         }
-        let mut actual_product = actual.fields.clone();
-        if let Some(b) = &actual.brand {
-            actual_product.insert("brand".into(), Json::from(b.clone()));
-        }
-        diff.product = changes("", &product, &actual_product);
         for (lang, texts) in &desired.texts {
-            let have = actual.texts.get(lang).cloned().unwrap_or_default();
-            let c = changes(&format!("texts.{lang}."), texts, &have);
+            let none = Fields::new();
+            let have = actual.texts.get(lang).unwrap_or(&none);
+            let c = changes(&|| format!("texts.{lang}."), texts, have);
             if !c.is_empty() {
                 diff.texts.insert(lang.clone(), c);
             }
@@ -125,11 +136,15 @@ impl<'a> ItemDiff<'a> {
                 None => diff.add_variants.push(v),
                 Some(have) => {
                     claimed.push(have.id.as_str());
-                    let mut fields = v.fields.clone();
-                    fields.insert("title".into(), Json::from(v.title.clone()));
-                    let mut have_fields = have.fields.clone();
-                    have_fields.insert("title".into(), Json::from(have.title.clone()));
-                    let mut c = changes(&format!("variants[{}].", v.sku), &fields, &have_fields);
+                    let mut c =
+                        changes(&|| format!("variants[{}].", v.sku), &v.fields, &have.fields);
+                    if have.title != v.title {
+                        c.push(Change {
+                            field: format!("variants[{}].title", v.sku),
+                            before: Json::from(have.title.clone()),
+                            after: Json::from(v.title.clone()),
+                        });
+                    }
                     if have.sku != v.sku {
                         c.insert(
                             0,
@@ -307,16 +322,16 @@ mod tests {
     fn desired() -> DesiredItem {
         DesiredItem {
             key: "TS".into(),
-            fields: BTreeMap::from([("title".into(), json!("Tee"))]),
+            fields: Fields::from_iter([("title".into(), json!("Tee"))]),
             texts: BTreeMap::from([(
                 "en".into(),
-                BTreeMap::from([("title".into(), json!("Tee EN"))]),
+                Fields::from_iter([("title".into(), json!("Tee EN"))]),
             )]),
             variants: vec![DesiredVariant {
                 sku: "TS-S".into(),
                 title: "S".into(),
                 options: BTreeMap::new(),
-                fields: BTreeMap::from([("price_incl".into(), json!(19.9))]),
+                fields: Fields::from_iter([("price_incl".into(), json!(19.9))]),
             }],
             images: vec!["https://x/front.jpg".into(), "https://x/back.jpg".into()],
             categories: vec!["Men".into()],
@@ -330,17 +345,17 @@ mod tests {
         let d = desired();
         let actual = ActualItem {
             id: "1".into(),
-            fields: BTreeMap::from([("title".into(), json!("Tee"))]),
+            fields: Fields::from_iter([("title".into(), json!("Tee"))]),
             texts: BTreeMap::from([(
                 "en".into(),
-                BTreeMap::from([("title".into(), json!("Tee EN"))]),
+                Fields::from_iter([("title".into(), json!("Tee EN"))]),
             )]),
             variants: vec![ActualVariant {
                 id: "10".into(),
                 sku: "TS-S".into(),
                 title: "S".into(),
                 is_default: true,
-                fields: BTreeMap::from([("price_incl".into(), json!(19.90))]),
+                fields: Fields::from_iter([("price_incl".into(), json!(19.90))]),
             }],
             images: vec![
                 ActualImage {
@@ -356,7 +371,7 @@ mod tests {
                     position: 2,
                 },
             ],
-            categories: BTreeMap::from([("c1".into(), "l1".into())]),
+            categories: crate::item::LiteMap::from_iter([("c1".into(), "l1".into())]),
             ..Default::default()
         };
         let resolved = Resolved {

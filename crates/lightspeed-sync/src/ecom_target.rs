@@ -32,7 +32,7 @@ use tokio::sync::Mutex;
 use crate::diff::ItemDiff;
 use crate::error::TargetError;
 use crate::item::{
-    ActualImage, ActualItem, ActualVariant, DesiredItem, PRODUCT_FIELDS, VARIANT_FIELDS,
+    ActualImage, ActualItem, ActualVariant, DesiredItem, Fields, PRODUCT_FIELDS, VARIANT_FIELDS,
     image_file_name, image_name,
 };
 use crate::target::{Applied, CatalogTarget, Checkpoint, Operation, Taxonomy};
@@ -118,7 +118,7 @@ fn json_of<T: serde::Serialize>(t: &T) -> Map<String, Json> {
     }
 }
 
-fn product_fields(p: &Product) -> BTreeMap<String, Json> {
+fn product_fields(p: &Product) -> Fields {
     let raw = json_of(p);
     PRODUCT_FIELDS
         .iter()
@@ -188,8 +188,8 @@ impl EcomTarget {
         &self,
         languages: &[String],
         only: Option<u64>,
-    ) -> Result<HashMap<u64, BTreeMap<String, BTreeMap<String, Json>>>, TargetError> {
-        let mut out: HashMap<u64, BTreeMap<String, BTreeMap<String, Json>>> = HashMap::new();
+    ) -> Result<HashMap<u64, BTreeMap<String, Fields>>, TargetError> {
+        let mut out: HashMap<u64, BTreeMap<String, Fields>> = HashMap::new();
         for lang in languages {
             if lang == self.default_language() {
                 continue;

@@ -256,7 +256,7 @@ pub async fn apply(
     let mut taxonomy = plan.taxonomy.clone();
     for (i, step) in plan.steps.iter().enumerate() {
         let Some(op @ (Operation::CreateBrand { .. } | Operation::CreateCategory { .. })) =
-            &step.op
+            step.op.as_deref()
         else {
             continue;
         };
@@ -296,7 +296,7 @@ pub async fn apply(
     let has_updates = plan
         .steps
         .iter()
-        .any(|s| matches!(s.op, Some(Operation::Update { .. })));
+        .any(|s| matches!(s.op.as_deref(), Some(Operation::Update { .. })));
     let changed: BTreeMap<String, String> = match (&since, has_updates && !plan.full_reconcile) {
         (Some(since), true) => match target.changed_since(since).await {
             Ok(c) => c,
@@ -488,7 +488,7 @@ async fn prepare(
     unfinished: Option<&str>,
     options: &ApplyOptions,
 ) -> Result<Prepared> {
-    let Some(op) = &step.op else {
+    let Some(op) = step.op.as_deref() else {
         // Unchanged: remember the fingerprint if the state lacks it (an interrupted run
         // finished this item without recording it). Skipped: nothing.
         if step.action == Action::Unchanged

@@ -84,9 +84,10 @@ pub struct Step {
     /// The fingerprint to remember once applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
-    /// The write (none for unchanged and skipped items).
+    /// The write (none for unchanged and skipped items); boxed, so that the many steps
+    /// without one stay small.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub op: Option<Operation>,
+    pub op: Option<Box<Operation>>,
 }
 
 /// Counts per action.

@@ -68,7 +68,6 @@ pub struct PlanInput<'a> {
 pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
     let empty = Taxonomy::default();
     let taxonomy = input.taxonomy.unwrap_or(&empty);
-    let mut steps = Vec::new();
 
     // The target's items by id and by SKU (a reconcile), to find each desired item.
     let mut by_id: HashMap<&str, &ActualItem> = HashMap::new();
@@ -88,7 +87,7 @@ pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
     let mut new_brands = BTreeSet::new();
     let mut new_categories = BTreeSet::new();
     let mut seen = BTreeSet::new();
-    let mut item_steps = Vec::with_capacity(input.desired.len());
+    let mut item_steps = Vec::with_capacity(input.desired.len() + input.problems.len() + 16);
     for item in input.desired {
         if !seen.insert(item.key.as_str()) {
             item_steps.push(skip(
@@ -169,10 +168,10 @@ pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
                 reason: None,
                 origin: item.origin.clone(),
                 fingerprint: Some(fingerprint),
-                op: Some(Operation::Create {
+                op: Some(Box::new(Operation::Create {
                     item: item.clone(),
                     resolved,
-                }),
+                })),
             },
             Some(before) => {
                 let archived = before.archived || known.is_some_and(|s| s.actual.archived);
@@ -211,11 +210,11 @@ pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
                 let op = (action != Action::Unchanged).then(|| {
                     let mut before = before.clone();
                     before.archived = false;
-                    Operation::Update {
+                    Box::new(Operation::Update {
                         before,
                         item: item.clone(),
                         resolved,
-                    }
+                    })
                 });
                 Step {
                     key: item.key.clone(),
@@ -231,8 +230,9 @@ pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
         };
         item_steps.push(step);
     }
+    let mut taxonomy_steps = Vec::new();
     for title in new_brands {
-        steps.push(Step {
+        taxonomy_steps.push(Step {
             key: format!("brand:{title}"),
             action: Action::CreateBrand,
             changes: Vec::new(),
@@ -240,11 +240,11 @@ pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
             reason: None,
             origin: Vec::new(),
             fingerprint: None,
-            op: Some(Operation::CreateBrand { title }),
+            op: Some(Box::new(Operation::CreateBrand { title })),
         });
     }
     for (_, path) in new_categories {
-        steps.push(Step {
+        taxonomy_steps.push(Step {
             key: format!("category:{path}"),
             action: Action::CreateCategory,
             changes: Vec::new(),
@@ -252,10 +252,12 @@ pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
             reason: None,
             origin: Vec::new(),
             fingerprint: None,
-            op: Some(Operation::CreateCategory { path }),
+            op: Some(Box::new(Operation::CreateCategory { path })),
         });
     }
-    steps.extend(item_steps);
+    // Taxonomy first; the items' vector already has room for it.
+    item_steps.splice(0..0, taxonomy_steps);
+    let mut steps = item_steps;
     for p in input.problems {
         steps.push(Step {
             key: p.key.clone().unwrap_or_else(|| p.origin.clone()),
@@ -302,7 +304,7 @@ pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
                 reason: Some("no longer in the source".into()),
                 origin: Vec::new(),
                 fingerprint: None,
-                op: Some(if options.delete_missing {
+                op: Some(Box::new(if options.delete_missing {
                     Operation::Delete {
                         before: s.actual.clone(),
                     }
@@ -310,7 +312,7 @@ pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
                     Operation::Archive {
                         before: s.actual.clone(),
                     }
-                }),
+                })),
             };
             if guard {
                 step.action = Action::Skip;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::item::LiteMap;
 use async_trait::async_trait;
 use lightspeed_mapping::TargetSchema;
 use serde::{Deserialize, Serialize};
@@ -449,20 +450,20 @@ pub mod conformance {
     fn item(key: &str, title: &str, price: f64) -> DesiredItem {
         DesiredItem {
             key: key.into(),
-            fields: BTreeMap::from([("title".into(), json!(title))]),
+            fields: LiteMap::from_iter([("title".into(), json!(title))]),
             texts: BTreeMap::new(),
             variants: vec![
                 DesiredVariant {
                     sku: format!("{key}-1"),
                     title: "S".into(),
                     options: BTreeMap::from([("size".into(), "S".into())]),
-                    fields: BTreeMap::from([("price_incl".into(), json!(price))]),
+                    fields: LiteMap::from_iter([("price_incl".into(), json!(price))]),
                 },
                 DesiredVariant {
                     sku: format!("{key}-2"),
                     title: "M".into(),
                     options: BTreeMap::from([("size".into(), "M".into())]),
-                    fields: BTreeMap::from([("price_incl".into(), json!(price))]),
+                    fields: LiteMap::from_iter([("price_incl".into(), json!(price))]),
                 },
             ],
             images: vec!["https://example.com/img/front.jpg".into()],

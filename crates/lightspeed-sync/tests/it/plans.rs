@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use lightspeed_sync::item::LiteMap;
 use lightspeed_sync::item::{
     ActualImage, ActualItem, ActualVariant, DesiredItem, DesiredVariant, RowProblem,
 };
@@ -16,7 +17,7 @@ fn variant(sku: &str, title: &str, price: f64, stock: i64) -> DesiredVariant {
         sku: sku.into(),
         title: title.into(),
         options: BTreeMap::new(),
-        fields: BTreeMap::from([
+        fields: LiteMap::from_iter([
             ("price_incl".into(), json!(price)),
             ("stock_level".into(), json!(stock)),
         ]),
@@ -26,13 +27,13 @@ fn variant(sku: &str, title: &str, price: f64, stock: i64) -> DesiredVariant {
 fn wallet() -> DesiredItem {
     DesiredItem {
         key: "LW-001".into(),
-        fields: BTreeMap::from([
+        fields: LiteMap::from_iter([
             ("title".into(), json!("Luxe leren portemonnee")),
             ("visibility".into(), json!("visible")),
         ]),
         texts: BTreeMap::from([(
             "en".into(),
-            BTreeMap::from([("title".into(), json!("Luxury Leather Wallet"))]),
+            LiteMap::from_iter([("title".into(), json!("Luxury Leather Wallet"))]),
         )]),
         variants: vec![variant("LW-001", "Default", 89.95, 24)],
         images: vec!["https://img.example/luxury-leather-wallet.jpg".into()],
@@ -45,7 +46,7 @@ fn wallet() -> DesiredItem {
 fn tshirt() -> DesiredItem {
     DesiredItem {
         key: "TS-ORG".into(),
-        fields: BTreeMap::from([("title".into(), json!("Biologisch katoenen T-shirt"))]),
+        fields: LiteMap::from_iter([("title".into(), json!("Biologisch katoenen T-shirt"))]),
         texts: BTreeMap::new(),
         variants: vec![
             variant("TS-S", "S", 24.95, 10),
@@ -62,14 +63,14 @@ fn actual_tshirt() -> ActualItem {
     ActualItem {
         id: "500".into(),
         updated_at: Some("2026-11-01T10:00:00+01:00".into()),
-        fields: BTreeMap::from([("title".into(), json!("Katoenen T-shirt"))]),
+        fields: LiteMap::from_iter([("title".into(), json!("Katoenen T-shirt"))]),
         variants: vec![
             ActualVariant {
                 id: "501".into(),
                 sku: "TS-S".into(),
                 title: "S".into(),
                 is_default: true,
-                fields: BTreeMap::from([
+                fields: LiteMap::from_iter([
                     ("price_incl".into(), json!(24.95)),
                     ("stock_level".into(), json!(10)),
                 ]),
@@ -79,7 +80,7 @@ fn actual_tshirt() -> ActualItem {
                 sku: "TS-M".into(),
                 title: "M".into(),
                 is_default: false,
-                fields: BTreeMap::from([
+                fields: LiteMap::from_iter([
                     ("price_incl".into(), json!(19.95)),
                     ("stock_level".into(), json!(3)),
                 ]),
@@ -89,7 +90,7 @@ fn actual_tshirt() -> ActualItem {
                 sku: "TS-XL".into(),
                 title: "XL".into(),
                 is_default: false,
-                fields: BTreeMap::new(),
+                fields: LiteMap::new(),
             },
         ],
         images: vec![ActualImage {
