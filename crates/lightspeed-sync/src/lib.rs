@@ -56,6 +56,11 @@
 //! # Ok(()) }
 //! ```
 
+// The user guide's sync page is compiled and run as a doctest, so it stays true to the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/sync.md")]
+struct SyncGuide;
+
 pub mod diff;
 #[cfg(feature = "ecom")]
 pub mod ecom_target;
