@@ -286,3 +286,36 @@ fn a_plan_spanning_days_says_so() {
     p.eta_seconds = Some(2 * 86_400 + 3_600);
     assert!(p.render().ends_with("API calls: 30000, about 2 days 1 h under the current rate budget (the daily quota makes it span days)\n"), "{}", p.render());
 }
+
+#[test]
+fn the_ecom_budget_makes_30000_calls_span_days() {
+    use lightspeed_sync::target::CatalogTarget;
+    // No request is made: the estimate reads the client's rate budget (300 per 5 minutes,
+    // 3000 per hour, 12000 per day).
+    let client = lightspeed_ecom::Client::builder("key", "secret")
+        .cluster(lightspeed_ecom::Cluster::Eu1)
+        .language("nl")
+        .build()
+        .unwrap();
+    let target = lightspeed_sync::EcomTarget::new(client);
+    let eta = target.time_for(30_000).unwrap();
+    assert!(eta.as_secs() >= 2 * 86_400, "{eta:?}");
+    let desired = [wallet()];
+    let state = BTreeMap::new();
+    let options = PlanOptions {
+        create_brands: true,
+        create_categories: true,
+        ..Default::default()
+    };
+    let mut p = plan(
+        &input(&desired, &[], &state, Some(&[]), Some(&Taxonomy::default())),
+        &options,
+    );
+    p.calls = 30_000;
+    p.eta_seconds = Some(eta.as_secs());
+    assert!(
+        p.render().contains("(the daily quota makes it span days)"),
+        "{}",
+        p.render()
+    );
+}
