@@ -220,17 +220,16 @@ impl ActualItem {
     }
 }
 
+/// The last path segment of a URL, query and fragment dropped, `%20` as a space.
+fn file_part(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    path.rsplit('/').next().unwrap_or(path).replace("%20", " ")
+}
+
 /// The slug of an image URL's file stem, as eCom names images: `https://x/Watch%20Back.PNG`
 /// → `watch-back`.
 pub fn image_name(url: &str) -> String {
-    let last = url
-        .split(['?', '#'])
-        .next()
-        .unwrap_or(url)
-        .rsplit('/')
-        .next()
-        .unwrap_or(url)
-        .replace("%20", " ");
+    let last = file_part(url);
     let stem = last.rsplit_once('.').map_or(last.as_str(), |(s, _)| s);
     let mut out = String::new();
     for c in stem.chars().flat_map(char::to_lowercase) {
@@ -248,14 +247,7 @@ pub fn image_name(url: &str) -> String {
 
 /// The file name to upload an image URL under (`front.jpg`).
 pub fn image_file_name(url: &str) -> String {
-    let last = url
-        .split(['?', '#'])
-        .next()
-        .unwrap_or(url)
-        .rsplit('/')
-        .next()
-        .unwrap_or("image.jpg")
-        .replace("%20", " ");
+    let last = file_part(url);
     if last.contains('.') {
         last
     } else {

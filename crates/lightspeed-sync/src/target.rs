@@ -473,6 +473,14 @@ pub mod conformance {
         }
     }
 
+    /// The item an operation answered with; panics on any other answer.
+    fn applied_item(applied: Applied, what: &str) -> ActualItem {
+        match applied {
+            Applied::Item(a) => a,
+            other => panic!("{what} answered {other:?}"),
+        }
+    }
+
     /// Runs the suite; panics with what failed.
     pub async fn check(target: &dyn CatalogTarget) {
         let none = NoCheckpoint;
@@ -482,20 +490,19 @@ pub mod conformance {
         );
         let desired = item("CONF", "Conformance", 10.0);
         // A create, completed as the executor completes it.
-        let partial = match target
-            .apply(
-                &Operation::Create {
-                    item: desired.clone(),
-                    resolved: Resolved::default(),
-                },
-                &none,
-            )
-            .await
-            .unwrap()
-        {
-            Applied::Item(a) => a,
-            other => panic!("create answered {other:?}"),
-        };
+        let partial = applied_item(
+            target
+                .apply(
+                    &Operation::Create {
+                        item: desired.clone(),
+                        resolved: Resolved::default(),
+                    },
+                    &none,
+                )
+                .await
+                .unwrap(),
+            "create",
+        );
         assert!(!partial.id.is_empty(), "a create answers with the new id");
         let mut batch = vec![partial];
         target.complete_creates(&mut batch).await.unwrap();
@@ -503,21 +510,20 @@ pub mod conformance {
         let created = if ItemDiff::new(&desired, Some(&partial), &Resolved::default()).is_empty() {
             partial
         } else {
-            match target
-                .apply(
-                    &Operation::Update {
-                        before: partial,
-                        item: desired.clone(),
-                        resolved: Resolved::default(),
-                    },
-                    &none,
-                )
-                .await
-                .unwrap()
-            {
-                Applied::Item(a) => a,
-                other => panic!("completing the create answered {other:?}"),
-            }
+            applied_item(
+                target
+                    .apply(
+                        &Operation::Update {
+                            before: partial,
+                            item: desired.clone(),
+                            resolved: Resolved::default(),
+                        },
+                        &none,
+                    )
+                    .await
+                    .unwrap(),
+                "completing the create",
+            )
         };
         assert!(!created.id.is_empty());
         assert_eq!(created.variants.len(), 2);
@@ -553,54 +559,51 @@ pub mod conformance {
             .fields
             .insert("price_incl".into(), json!(12.5));
         changed.variants.remove(0);
-        let updated = match target
-            .apply(
-                &Operation::Update {
-                    before: read.clone(),
-                    item: changed.clone(),
-                    resolved: Resolved::default(),
-                },
-                &none,
-            )
-            .await
-            .unwrap()
-        {
-            Applied::Item(a) => a,
-            other => panic!("update answered {other:?}"),
-        };
+        let updated = applied_item(
+            target
+                .apply(
+                    &Operation::Update {
+                        before: read.clone(),
+                        item: changed.clone(),
+                        resolved: Resolved::default(),
+                    },
+                    &none,
+                )
+                .await
+                .unwrap(),
+            "update",
+        );
         let read = target.fetch(&created.id, &[]).await.unwrap().unwrap();
         assert_eq!(read.variants.len(), 1, "the dropped variant is deleted");
         assert!(ItemDiff::new(&changed, Some(&read), &Resolved::default()).is_empty());
         assert_eq!(updated.id, created.id);
 
-        let archived = match target
-            .apply(
-                &Operation::Archive {
-                    before: read.clone(),
-                },
-                &none,
-            )
-            .await
-            .unwrap()
-        {
-            Applied::Item(a) => a,
-            other => panic!("archive answered {other:?}"),
-        };
+        let archived = applied_item(
+            target
+                .apply(
+                    &Operation::Archive {
+                        before: read.clone(),
+                    },
+                    &none,
+                )
+                .await
+                .unwrap(),
+            "archive",
+        );
         assert!(archived.archived);
-        let back = match target
-            .apply(
-                &Operation::Unarchive {
-                    before: archived,
-                    visibility: "visible".into(),
-                },
-                &none,
-            )
-            .await
-            .unwrap()
-        {
-            Applied::Item(a) => a,
-            other => panic!("unarchive answered {other:?}"),
-        };
+        let back = applied_item(
+            target
+                .apply(
+                    &Operation::Unarchive {
+                        before: archived,
+                        visibility: "visible".into(),
+                    },
+                    &none,
+                )
+                .await
+                .unwrap(),
+            "unarchive",
+        );
         assert!(!back.archived);
 
         let brand = target
