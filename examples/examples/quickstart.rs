@@ -137,9 +137,11 @@ impl Pass<'_> {
 }
 
 async fn quickstart() -> Result<(), String> {
-    let emulator = Emulator::start(EmulatorConfig::default().with_window(WINDOW))
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut config = EmulatorConfig::default().with_window(WINDOW);
+    // At a hundredfold compression eCom's per-second cap would be a 10 ms window, finer than
+    // any client paces; the five-minute, hourly and daily windows stay.
+    config.limits.ecom_per_second = 100_000;
+    let emulator = Emulator::start(config).await.map_err(|e| e.to_string())?;
     // The client paces itself on the same compressed budget.
     let policy = RateLimitPolicy::new()
         .window("5 minutes", 300, WINDOW)

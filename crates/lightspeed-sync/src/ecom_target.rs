@@ -307,7 +307,10 @@ impl EcomTarget {
                     c.after.clone(),
                 )
             }));
-            self.write_product(&language, Some(id), fields).await?;
+            let p = self.write_product(&language, Some(id), fields).await?;
+            // A write in another language moves the product's `updatedAt` too; keeping it
+            // spares the next run a re-read of an item only the sync changed.
+            actual.updated_at = p.updated_at.map(|t| t.to_rfc3339());
             let texts = actual.texts.entry(lang.clone()).or_default();
             for c in changes {
                 texts.insert(
@@ -701,25 +704,21 @@ impl CatalogTarget for EcomTarget {
                     .map_err(err)?;
                 Ok(Applied::Created(b.id.to_string()))
             }
-            Operation::CreateCategory { path } => {
-                let (parent, title) = match path.rsplit_once(" > ") {
-                    Some((p, t)) => (Some(p), t),
-                    None => (None, path.as_str()),
-                };
-                let parent = match parent {
-                    Some(p) => Some(
+            Operation::CreateCategory { path, parent } => {
+                let title = path.rsplit_once(" > ").map_or(path.as_str(), |(_, t)| t);
+                let parent = match (path.rsplit_once(" > "), parent) {
+                    (None, _) => None,
+                    (Some(_), Some(id)) => Some(CategoryId(parse_id(id)?)),
+                    (Some((p, _)), None) => Some(
                         self.taxonomy()
                             .await?
                             .categories
                             .get(p)
                             .ok_or_else(|| {
                                 TargetError::rejected(format!("no parent category {p:?}"))
-                            })?
-                            .parse::<u64>()
-                            .map(CategoryId)
-                            .map_err(|_| TargetError::rejected("bad category id"))?,
+                            })
+                            .and_then(|id| parse_id(id).map(CategoryId))?,
                     ),
-                    None => None,
                 };
                 let c = self
                     .client

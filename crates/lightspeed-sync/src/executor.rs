@@ -260,11 +260,26 @@ pub async fn apply(
         else {
             continue;
         };
+        // A category's parent was created by an earlier step, or existed.
+        let resolved;
+        let op = match op {
+            Operation::CreateCategory { path, .. } => {
+                let parent = path
+                    .rsplit_once(" > ")
+                    .and_then(|(p, _)| taxonomy.categories.get(p).cloned());
+                resolved = Operation::CreateCategory {
+                    path: path.clone(),
+                    parent,
+                };
+                &resolved
+            }
+            other => other,
+        };
         let outcome = match target.apply(op, &crate::target::NoCheckpoint).await {
             Ok(Applied::Created(id)) => {
                 match op {
                     Operation::CreateBrand { title } => taxonomy.brands.insert(title.clone(), id),
-                    Operation::CreateCategory { path } => {
+                    Operation::CreateCategory { path, .. } => {
                         taxonomy.categories.insert(path.clone(), id)
                     }
                     _ => None,

@@ -252,7 +252,7 @@ pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
             reason: None,
             origin: Vec::new(),
             fingerprint: None,
-            op: Some(Box::new(Operation::CreateCategory { path })),
+            op: Some(Box::new(Operation::CreateCategory { path, parent: None })),
         });
     }
     // Taxonomy first; the items' vector already has room for it.

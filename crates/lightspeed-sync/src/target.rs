@@ -37,6 +37,10 @@ pub enum Operation {
     CreateCategory {
         /// Its path.
         path: String,
+        /// The parent's id, filled in when the parent exists (the executor resolves it just
+        /// before the write).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent: Option<String>,
     },
     /// Create an item with its variants, images, categories and texts.
     Create {
@@ -227,7 +231,7 @@ impl MemoryTarget {
                 inner.taxonomy.brands.insert(title.clone(), id.clone());
                 Ok(Applied::Created(id))
             }
-            Operation::CreateCategory { path } => {
+            Operation::CreateCategory { path, .. } => {
                 let id = inner.id();
                 inner.taxonomy.categories.insert(path.clone(), id.clone());
                 Ok(Applied::Created(id))
@@ -616,13 +620,23 @@ pub mod conformance {
             .await
             .unwrap();
         let men = target
-            .apply(&Operation::CreateCategory { path: "Men".into() }, &none)
+            .apply(
+                &Operation::CreateCategory {
+                    path: "Men".into(),
+                    parent: None,
+                },
+                &none,
+            )
             .await
             .unwrap();
+        let Applied::Created(men_id) = men.clone() else {
+            panic!("a category create answers with its id");
+        };
         target
             .apply(
                 &Operation::CreateCategory {
                     path: "Men > Shoes".into(),
+                    parent: Some(men_id),
                 },
                 &none,
             )
