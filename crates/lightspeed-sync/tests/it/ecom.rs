@@ -292,3 +292,57 @@ async fn authentication_errors_stop_the_run() {
     );
     assert_eq!(target.name(), "ecom");
 }
+
+#[tokio::test]
+async fn a_cancelled_run_resumes_from_the_sqlite_store() {
+    use lightspeed_sync::state::SqliteStateStore;
+    use std::sync::{Arc, Mutex};
+    let emu = emulator().await;
+    let target = target(&emu);
+    let dir = std::env::temp_dir().join(format!("ls-sync-cancel-{}", std::process::id()));
+    let path = dir.join("state.db");
+    let records = simple(20);
+    {
+        let state = SqliteStateStore::open(&path).unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let tx = Mutex::new(Some(tx));
+        let mut cancelling = options();
+        cancelling.concurrency = 1;
+        cancelling.progress = Some(Arc::new(move |p| {
+            if p.done >= 8
+                && let Some(tx) = tx.lock().unwrap().take()
+            {
+                let _ = tx.send(());
+            }
+        }));
+        let run = pass(records.clone(), &target, &state, cancelling);
+        tokio::select! {
+            _ = run => panic!("the run should have been cancelled"),
+            _ = rx => {}
+        }
+        // The store is dropped here, as a killed process drops it.
+    }
+    let state = SqliteStateStore::open(&path).unwrap();
+    let resumed = pass(records.clone(), &target, &state, options()).await;
+    assert_eq!(
+        resumed.count(Outcome::Pending) + resumed.count(Outcome::Failed),
+        0,
+        "{}",
+        resumed.render()
+    );
+    let products = shop(&target).await;
+    assert_eq!(
+        products.len(),
+        20,
+        "no duplicates after the resume: {products:?}"
+    );
+    assert!(
+        products
+            .iter()
+            .all(|(_, skus)| skus.len() == 1 && !skus[0].is_empty())
+    );
+    let idle = pass(records, &target, &state, options()).await;
+    assert_eq!(idle.count(Outcome::Unchanged), 20, "{}", idle.render());
+    drop(state);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -9,7 +9,6 @@ use lightspeed_sync::EcomTarget;
 use lightspeed_sync::executor::{Outcome, Report};
 use lightspeed_sync::planner::PlanOptions;
 use lightspeed_sync::source::MemorySource;
-use lightspeed_sync::state::MemoryStateStore;
 use lightspeed_sync::sync::{Reconcile, Sync, SyncOptions};
 use lightspeed_sync::target::CatalogTarget;
 use serde_json::{Value, json};
@@ -98,7 +97,7 @@ pub fn options() -> SyncOptions {
 pub async fn pass(
     records: Vec<Value>,
     target: &dyn CatalogTarget,
-    state: &MemoryStateStore,
+    state: &dyn lightspeed_sync::state::StateStore,
     options: SyncOptions,
 ) -> Report {
     let mapping = mapping(target);
