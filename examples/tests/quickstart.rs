@@ -59,3 +59,42 @@ fn the_custom_source_example_syncs_its_records() {
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("2 created"), "{stdout}");
 }
+
+#[test]
+fn the_inventory_example_fills_the_pool_then_finds_nothing_new() {
+    let out = Command::new(example("xseries_inventory"))
+        .output()
+        .expect("built");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let passes = summaries(&stdout);
+    assert_eq!(passes.len(), 2, "{stdout}");
+    assert_eq!(passes[0]["created"], 5);
+    assert_eq!(passes[1]["created"], 0);
+    assert_eq!(passes[1]["unchanged"], 5);
+    assert_eq!(passes[1]["writes"], 0);
+}
+
+#[test]
+fn the_fulfillment_example_sends_each_request_once() {
+    let out = Command::new(example("fulfillment"))
+        .output()
+        .expect("built");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let passes = summaries(&stdout);
+    assert_eq!(passes.len(), 2, "{stdout}");
+    assert_eq!(passes[0]["created"], 3);
+    assert_eq!(passes[0]["failed"], 1);
+    assert!(stdout.contains("ship_to.postcode is required"));
+    assert_eq!(passes[1]["created"], 0);
+    assert_eq!(passes[1]["writes"], 0);
+}

@@ -18,6 +18,9 @@
 //! - [`planner`] and [`plan`]: the plan as data, JSON and `terraform plan`-like text.
 //! - [`executor`]: apply with bounded concurrency, checkpoints, progress, per-item outcomes.
 //! - [`sync`](mod@sync): one pass end to end.
+//! - [`pool`]: the inventory pool ([`InventorySink`](pool::InventorySink), memory and SQLite);
+//!   [`inventory`] (feature `xseries`): X-Series -> pool, primary and secondary;
+//!   [`fulfillment`] (feature `xseries`): fulfillment requests -> X-Series register sales.
 //!
 //! Every trait has an in-memory implementation and a conformance suite (`conformance`
 //! modules) that every implementation passes.
@@ -66,9 +69,14 @@ pub mod diff;
 pub mod ecom_target;
 pub mod error;
 pub mod executor;
+#[cfg(feature = "xseries")]
+pub mod fulfillment;
+#[cfg(feature = "xseries")]
+pub mod inventory;
 pub mod item;
 pub mod plan;
 pub mod planner;
+pub mod pool;
 pub mod source;
 pub mod state;
 pub mod sync;
