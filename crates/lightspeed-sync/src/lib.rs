@@ -64,6 +64,11 @@
 #[doc = include_str!("../../../docs/sync.md")]
 struct SyncGuide;
 
+// The X-Series flows' guide, likewise (it starts an emulator).
+#[cfg(all(doctest, feature = "xseries"))]
+#[doc = include_str!("../../../docs/xseries-flows.md")]
+struct XSeriesGuide;
+
 pub mod diff;
 #[cfg(feature = "ecom")]
 pub mod ecom_target;
