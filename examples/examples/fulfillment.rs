@@ -15,7 +15,9 @@
 
 use chrono::Utc;
 use lightspeed_examples::{summary, xseries_store};
-use lightspeed_sync::fulfillment::{FulfillmentOptions, MemoryOrderSource, RequestOutcome, send};
+use lightspeed_sync::fulfillment::{
+    FulfillmentOptions, MemoryOrderSource, RequestOutcome, XSeriesSales, send,
+};
 use lightspeed_sync::state::SqliteStateStore;
 use lightspeed_xseries::model::SaleStatus;
 
@@ -55,9 +57,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let source = MemoryOrderSource::from_json(&text)?;
     let work = std::env::temp_dir().join(format!("lightspeed-fulfillment-{}", std::process::id()));
     let state = SqliteStateStore::open(work.join("state.db"))?;
+    let sales = XSeriesSales::new(client.clone());
     for pass in 1..=2 {
         let before = emulator.stats();
-        let report = send(&client, &source, &state, &options, Utc::now()).await?;
+        let report = send(&sales, &source, &state, &options, Utc::now()).await?;
         println!("== pass {pass}");
         for (number, outcome) in &report.requests {
             match outcome {

@@ -1,5 +1,9 @@
 //! Fulfillment requests -> X-Series register sales (feature `xseries`), once and only once.
 //!
+//! Requests come from an [`OrderSource`]; sales go to a [`SaleSink`] ([`XSeriesSales`] for
+//! X-Series register sales, [`MemorySaleSink`] for tests), so the logic below serves any
+//! point of sale that can find and make sales.
+//!
 //! A request becomes a register sale with the configured register, user and tax. Its
 //! customer is found by e-mail, or created with the ship-to address (address 1, city, state,
 //! postcode and country are required and checked before anything is sent). SKUs resolve to
@@ -265,6 +269,320 @@ impl OrderSource for MemoryOrderSource {
     }
 }
 
+/// A sale to make: what [`send`] builds from a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SaleDraft {
+    /// The register.
+    pub register_id: String,
+    /// The user.
+    pub user_id: String,
+    /// The customer's id.
+    pub customer_id: String,
+    /// The status.
+    pub status: SaleStatus,
+    /// The request number.
+    pub source_id: String,
+    /// The note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The lines.
+    pub lines: Vec<DraftLine>,
+    /// A payment of the total with this payment type, if any: (payment type id, amount).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<(String, Decimal)>,
+}
+
+/// A line of a [`SaleDraft`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DraftLine {
+    /// The product's id.
+    pub product_id: String,
+    /// How many.
+    pub quantity: Decimal,
+    /// Unit price, excluding tax (after any discount).
+    pub price: Decimal,
+    /// Unit tax.
+    pub tax: Decimal,
+    /// The tax.
+    pub tax_id: String,
+    /// Unit discount.
+    #[serde(default)]
+    pub discount: Decimal,
+}
+
+/// Where sales go.
+#[async_trait]
+pub trait SaleSink: Send + Sync {
+    /// The id of the sale made for this request number, if there is one.
+    async fn find_sale(&self, source_id: &str) -> std::result::Result<Option<String>, TargetError>;
+    /// The id of the customer with this e-mail, if there is one.
+    async fn find_customer(&self, email: &str) -> std::result::Result<Option<String>, TargetError>;
+    /// Creates the request's customer (its ship-to address as the physical address).
+    async fn create_customer(
+        &self,
+        request: &FulfillmentRequest,
+    ) -> std::result::Result<String, TargetError>;
+    /// The id of the product with this SKU, if there is one.
+    async fn product_id(&self, sku: &str) -> std::result::Result<Option<String>, TargetError>;
+    /// Makes the sale; answers its id.
+    async fn create_sale(&self, sale: &SaleDraft) -> std::result::Result<String, TargetError>;
+}
+
+/// X-Series: customers through API 2.0, sales through 0.9 `register_sales`, lookups through
+/// `/search`.
+#[derive(Debug, Clone)]
+pub struct XSeriesSales {
+    client: Client,
+}
+
+impl XSeriesSales {
+    /// Sales on the store behind `client`.
+    pub fn new(client: Client) -> Self {
+        XSeriesSales { client }
+    }
+}
+
+#[async_trait]
+impl SaleSink for XSeriesSales {
+    async fn find_sale(&self, source_id: &str) -> std::result::Result<Option<String>, TargetError> {
+        let found = self
+            .client
+            .sales()
+            .find_by_source_id(source_id)
+            .await
+            .map_err(api)?;
+        Ok(found.into_iter().find_map(|s| s.id.map(|i| i.to_string())))
+    }
+
+    async fn find_customer(&self, email: &str) -> std::result::Result<Option<String>, TargetError> {
+        let found = self
+            .client
+            .customers()
+            .find_by_email(email)
+            .await
+            .map_err(api)?;
+        Ok(found.into_iter().find_map(|c| c.id.map(|i| i.to_string())))
+    }
+
+    async fn create_customer(
+        &self,
+        request: &FulfillmentRequest,
+    ) -> std::result::Result<String, TargetError> {
+        let a = &request.ship_to;
+        let input = CustomerInput {
+            first_name: Some(request.first_name.clone()),
+            last_name: Some(request.last_name.clone()),
+            email: Some(request.email.clone()),
+            physical_address_1: Some(a.address1.clone()),
+            physical_address_2: a.address2.clone(),
+            physical_city: Some(a.city.clone()),
+            physical_state: Some(a.state.clone()),
+            physical_postcode: Some(a.postcode.clone()),
+            physical_country_id: Some(a.country_id.clone()),
+            ..Default::default()
+        };
+        let created = self.client.customers().create(&input).await.map_err(api)?;
+        Ok(created.id.map(|i| i.to_string()).unwrap_or_default())
+    }
+
+    async fn product_id(&self, sku: &str) -> std::result::Result<Option<String>, TargetError> {
+        let page = self
+            .client
+            .products()
+            .list()
+            .filter("sku", sku)
+            .page()
+            .await
+            .map_err(api)?;
+        Ok(page
+            .items()
+            .into_iter()
+            .find(|p| p.sku.as_deref() == Some(sku))
+            .and_then(|p| p.id)
+            .map(|i| i.to_string()))
+    }
+
+    async fn create_sale(&self, sale: &SaleDraft) -> std::result::Result<String, TargetError> {
+        let input = RegisterSaleInput {
+            register_id: Some(RegisterId::from(sale.register_id.as_str())),
+            user_id: Some(UserId::from(sale.user_id.as_str())),
+            customer_id: Some(sale.customer_id.as_str().into()),
+            status: Some(sale.status.clone()),
+            source_id: Some(sale.source_id.clone()),
+            note: sale.note.clone(),
+            register_sale_products: Some(
+                sale.lines
+                    .iter()
+                    .map(|l| RegisterSaleProductInput {
+                        product_id: Some(l.product_id.as_str().into()),
+                        quantity: Some(l.quantity),
+                        price: Some(l.price),
+                        tax: Some(l.tax),
+                        tax_id: Some(TaxId::from(l.tax_id.as_str())),
+                        discount: (l.discount > Decimal::ZERO).then_some(l.discount),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            register_sale_payments: sale.payment.as_ref().map(|(id, amount)| {
+                vec![RegisterSalePaymentInput {
+                    retailer_payment_type_id: Some(PaymentTypeId::from(id.as_str())),
+                    amount: Some(*amount),
+                    ..Default::default()
+                }]
+            }),
+            ..Default::default()
+        };
+        let created = self
+            .client
+            .sales()
+            .create_register_sale(&input)
+            .await
+            .map_err(api)?;
+        Ok(created.id.map(|i| i.to_string()).unwrap_or_default())
+    }
+}
+
+/// Sales kept in memory (tests): products are given by SKU up front.
+#[derive(Debug, Default)]
+pub struct MemorySaleSink {
+    inner: std::sync::Mutex<MemorySales>,
+}
+
+#[derive(Debug, Default)]
+struct MemorySales {
+    products: BTreeMap<String, String>,
+    customers: BTreeMap<String, String>,
+    sales: Vec<(String, SaleDraft)>,
+}
+
+impl MemorySaleSink {
+    /// A sink that knows these products (SKU → id).
+    pub fn with_products(products: impl IntoIterator<Item = (String, String)>) -> Self {
+        MemorySaleSink {
+            inner: std::sync::Mutex::new(MemorySales {
+                products: products.into_iter().collect(),
+                ..Default::default()
+            }),
+        }
+    }
+
+    /// Every sale made, with its id.
+    pub fn sales(&self) -> Vec<(String, SaleDraft)> {
+        self.lock().sales.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemorySales> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl SaleSink for MemorySaleSink {
+    async fn find_sale(&self, source_id: &str) -> std::result::Result<Option<String>, TargetError> {
+        Ok(self
+            .lock()
+            .sales
+            .iter()
+            .find(|(_, s)| s.source_id == source_id)
+            .map(|(id, _)| id.clone()))
+    }
+    async fn find_customer(&self, email: &str) -> std::result::Result<Option<String>, TargetError> {
+        Ok(self.lock().customers.get(email).cloned())
+    }
+    async fn create_customer(
+        &self,
+        request: &FulfillmentRequest,
+    ) -> std::result::Result<String, TargetError> {
+        let mut inner = self.lock();
+        let id = format!("customer-{}", inner.customers.len() + 1);
+        inner.customers.insert(request.email.clone(), id.clone());
+        Ok(id)
+    }
+    async fn product_id(&self, sku: &str) -> std::result::Result<Option<String>, TargetError> {
+        Ok(self.lock().products.get(sku).cloned())
+    }
+    async fn create_sale(&self, sale: &SaleDraft) -> std::result::Result<String, TargetError> {
+        let mut inner = self.lock();
+        let id = format!("sale-{}", inner.sales.len() + 1);
+        inner.sales.push((id.clone(), sale.clone()));
+        Ok(id)
+    }
+}
+
+/// The conformance suite every [`SaleSink`] passes; `sku` names a product the sink knows.
+pub mod conformance {
+    use super::*;
+
+    /// Where the suite's sale is made: register, user and tax ids the sink accepts.
+    #[derive(Debug, Clone)]
+    pub struct Place {
+        /// A register.
+        pub register_id: String,
+        /// A user.
+        pub user_id: String,
+        /// A tax.
+        pub tax_id: String,
+    }
+
+    /// Runs the suite; panics with what failed.
+    pub async fn check(sink: &dyn SaleSink, sku: &str, place: &Place) {
+        let product = sink
+            .product_id(sku)
+            .await
+            .unwrap()
+            .expect("the given SKU resolves");
+        assert!(sink.product_id("NO-SUCH-SKU").await.unwrap().is_none());
+        let request = FulfillmentRequest {
+            number: "CONF-1".into(),
+            created_at: Utc::now(),
+            email: "conformance@example.com".into(),
+            first_name: "Con".into(),
+            last_name: "Formance".into(),
+            ship_to: Address {
+                address1: "Damrak 1".into(),
+                address2: None,
+                city: "Amsterdam".into(),
+                state: "NH".into(),
+                postcode: "1012 LG".into(),
+                country_id: "NL".into(),
+            },
+            billing: None,
+            items: vec![],
+            shipping_cost: Decimal::ZERO,
+            discount: Decimal::ZERO,
+            note: None,
+        };
+        assert!(sink.find_customer(&request.email).await.unwrap().is_none());
+        let customer = sink.create_customer(&request).await.unwrap();
+        assert_eq!(
+            sink.find_customer(&request.email).await.unwrap(),
+            Some(customer.clone())
+        );
+        assert!(sink.find_sale("CONF-1").await.unwrap().is_none());
+        let draft = SaleDraft {
+            register_id: place.register_id.clone(),
+            user_id: place.user_id.clone(),
+            customer_id: customer.clone(),
+            status: SaleStatus::Closed,
+            source_id: "CONF-1".into(),
+            note: None,
+            lines: vec![DraftLine {
+                product_id: product.clone(),
+                quantity: Decimal::ONE,
+                price: Decimal::TEN,
+                tax: Decimal::new(21, 1),
+                tax_id: place.tax_id.clone(),
+                discount: Decimal::ZERO,
+            }],
+            payment: None,
+        };
+        let id = sink.create_sale(&draft).await.unwrap();
+        assert!(!id.is_empty());
+        assert_eq!(sink.find_sale("CONF-1").await.unwrap(), Some(id));
+    }
+}
+
 /// Checks the ship-to address before anything is sent; names the first missing field.
 pub fn validate(request: &FulfillmentRequest) -> std::result::Result<(), String> {
     let a = &request.ship_to;
@@ -322,10 +640,10 @@ fn sku_key(sku: &str) -> String {
     format!("xseries.sku:{sku}")
 }
 
-/// Sends the requests that are due as register sales; `now` decides holds and business
-/// hours (inject it in tests).
+/// Sends the requests that are due as sales; `now` decides holds and business hours (inject
+/// it in tests).
 pub async fn send(
-    client: &Client,
+    sink: &dyn SaleSink,
     source: &dyn OrderSource,
     state: &dyn StateStore,
     options: &FulfillmentOptions,
@@ -334,7 +652,7 @@ pub async fn send(
     let mut report = FulfillmentReport::default();
     let mut customers: BTreeMap<String, String> = BTreeMap::new();
     for request in source.requests().await? {
-        let outcome = match one(client, &request, state, options, now, &mut customers).await {
+        let outcome = match one(sink, &request, state, options, now, &mut customers).await {
             Ok(o) => o,
             Err(e) if e.class == ErrorClass::Fatal => return Err(Error::Target(e)),
             Err(e) if e.class == ErrorClass::Rejected => {
@@ -352,8 +670,12 @@ pub async fn send(
     Ok(report)
 }
 
+fn round5(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(5, RoundingStrategy::MidpointAwayFromZero)
+}
+
 async fn one(
-    client: &Client,
+    sink: &dyn SaleSink,
     request: &FulfillmentRequest,
     state: &dyn StateStore,
     options: &FulfillmentOptions,
@@ -378,56 +700,28 @@ async fn one(
     }
     validate(request).map_err(TargetError::rejected)?;
     // Started before but never recorded: the sale may exist.
-    if mark.as_deref() == Some(STARTED) {
-        let found = client
-            .sales()
-            .find_by_source_id(&request.number)
+    if mark.as_deref() == Some(STARTED)
+        && let Some(id) = sink.find_sale(&request.number).await?
+    {
+        state
+            .set_cursor(&key, &format!("{PROCESSED}:{id}"))
             .await
-            .map_err(api)?;
-        if let Some(sale) = found.into_iter().next() {
-            let id = sale.id.map(|i| i.to_string()).unwrap_or_default();
-            state
-                .set_cursor(&key, &format!("{PROCESSED}:{id}"))
-                .await
-                .map_err(store)?;
-            return Ok(RequestOutcome::Found { sale_id: id });
-        }
+            .map_err(store)?;
+        return Ok(RequestOutcome::Found { sale_id: id });
     }
     // The customer: by e-mail, or created with the ship-to address.
     let customer = match customers.get(&request.email) {
         Some(id) => id.clone(),
         None => {
-            let found = client
-                .customers()
-                .find_by_email(&request.email)
-                .await
-                .map_err(api)?;
-            let id = match found.into_iter().next().and_then(|c| c.id) {
-                Some(id) => id.to_string(),
-                None => {
-                    let a = &request.ship_to;
-                    let input = CustomerInput {
-                        first_name: Some(request.first_name.clone()),
-                        last_name: Some(request.last_name.clone()),
-                        email: Some(request.email.clone()),
-                        physical_address_1: Some(a.address1.clone()),
-                        physical_address_2: a.address2.clone(),
-                        physical_city: Some(a.city.clone()),
-                        physical_state: Some(a.state.clone()),
-                        physical_postcode: Some(a.postcode.clone()),
-                        physical_country_id: Some(a.country_id.clone()),
-                        ..Default::default()
-                    };
-                    let created = client.customers().create(&input).await.map_err(api)?;
-                    created.id.map(|i| i.to_string()).unwrap_or_default()
-                }
+            let id = match sink.find_customer(&request.email).await? {
+                Some(id) => id,
+                None => sink.create_customer(request).await?,
             };
             customers.insert(request.email.clone(), id.clone());
             id
         }
     };
-    // SKUs to product ids, cached in the state store.
-    let mut lines = Vec::new();
+    // Lines: SKUs to product ids (cached in the state store), shipping as a line or a note.
     let mut items: Vec<(String, Decimal, Decimal)> = request
         .items
         .iter()
@@ -445,92 +739,57 @@ async fn one(
         }
         _ => {}
     }
+    let mut lines = Vec::new();
     for (sku, quantity, price) in items {
         let product = match state.cursor(&sku_key(&sku)).await.map_err(store)? {
             Some(id) => id,
             None => {
-                let found = client
-                    .products()
-                    .list()
-                    .filter("sku", &sku)
-                    .page()
-                    .await
-                    .map_err(api)?;
-                let id = found
-                    .items()
-                    .into_iter()
-                    .find(|p| p.sku.as_deref() == Some(sku.as_str()))
-                    .and_then(|p| p.id)
-                    .ok_or_else(|| {
-                        TargetError::rejected(format!(
-                            "request {}: no product with SKU {sku}",
-                            request.number
-                        ))
-                    })?
-                    .to_string();
+                let id = sink.product_id(&sku).await?.ok_or_else(|| {
+                    TargetError::rejected(format!(
+                        "request {}: no product with SKU {sku}",
+                        request.number
+                    ))
+                })?;
                 state.set_cursor(&sku_key(&sku), &id).await.map_err(store)?;
                 id
             }
         };
-        let tax = (price * options.tax_rate)
-            .round_dp_with_strategy(5, RoundingStrategy::MidpointAwayFromZero);
-        lines.push(RegisterSaleProductInput {
-            product_id: Some(product.as_str().into()),
-            quantity: Some(quantity),
-            price: Some(price),
-            tax: Some(tax),
-            tax_id: Some(TaxId::from(options.tax_id.as_str())),
-            ..Default::default()
+        lines.push(DraftLine {
+            product_id: product,
+            quantity,
+            price,
+            tax: round5(price * options.tax_rate),
+            tax_id: options.tax_id.clone(),
+            discount: Decimal::ZERO,
         });
     }
-    // The discount comes off the first line's unit price, tax recomputed.
+    // The discount comes off the first line's unit price, its tax recomputed.
     if request.discount > Decimal::ZERO
         && let Some(first) = lines.first_mut()
     {
-        let quantity = first.quantity.unwrap_or(Decimal::ONE).max(Decimal::ONE);
-        let per_unit = (request.discount / quantity)
-            .round_dp_with_strategy(5, RoundingStrategy::MidpointAwayFromZero);
-        first.discount = Some(per_unit);
-        let price = first.price.unwrap_or_default() - per_unit;
-        first.price = Some(price);
-        first.tax = Some(
-            (price * options.tax_rate)
-                .round_dp_with_strategy(5, RoundingStrategy::MidpointAwayFromZero),
-        );
+        let per_unit = round5(request.discount / first.quantity.max(Decimal::ONE));
+        first.discount = per_unit;
+        first.price -= per_unit;
+        first.tax = round5(first.price * options.tax_rate);
     }
-    let total: Decimal = lines
+    let total = lines
         .iter()
-        .map(|l| {
-            (l.price.unwrap_or_default() + l.tax.unwrap_or_default())
-                * l.quantity.unwrap_or_default()
-        })
+        .map(|l| (l.price + l.tax) * l.quantity)
         .sum::<Decimal>()
         .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    let sale = RegisterSaleInput {
-        register_id: Some(RegisterId::from(options.register_id.as_str())),
-        user_id: Some(UserId::from(options.user_id.as_str())),
-        customer_id: Some(customer.as_str().into()),
-        status: Some(options.status.clone()),
-        source_id: Some(request.number.clone()),
+    let draft = SaleDraft {
+        register_id: options.register_id.clone(),
+        user_id: options.user_id.clone(),
+        customer_id: customer,
+        status: options.status.clone(),
+        source_id: request.number.clone(),
         note: (!note.is_empty()).then_some(note),
-        register_sale_products: Some(lines),
-        register_sale_payments: options.payment_type_id.as_ref().map(|p| {
-            vec![RegisterSalePaymentInput {
-                retailer_payment_type_id: Some(PaymentTypeId::from(p.as_str())),
-                amount: Some(total),
-                ..Default::default()
-            }]
-        }),
-        ..Default::default()
+        lines,
+        payment: options.payment_type_id.clone().map(|p| (p, total)),
     };
     // Recorded before the POST: a crash after it leaves a trail to look the sale up by.
     state.set_cursor(&key, STARTED).await.map_err(store)?;
-    let created = client
-        .sales()
-        .create_register_sale(&sale)
-        .await
-        .map_err(api)?;
-    let id = created.id.map(|i| i.to_string()).unwrap_or_default();
+    let id = sink.create_sale(&draft).await?;
     state
         .set_cursor(&key, &format!("{PROCESSED}:{id}"))
         .await
@@ -582,6 +841,51 @@ mod tests {
         let mut r = request();
         r.ship_to.country_id = "NLD".into();
         assert!(validate(&r).unwrap_err().contains("two-letter"));
+    }
+
+    #[tokio::test]
+    async fn the_memory_sink_conforms_and_sends_once() {
+        let sink = MemorySaleSink::with_products([("W-1".to_string(), "p-1".to_string())]);
+        let place = conformance::Place {
+            register_id: "r".into(),
+            user_id: "u".into(),
+            tax_id: "t".into(),
+        };
+        conformance::check(&sink, "W-1", &place).await;
+        let options = FulfillmentOptions {
+            register_id: "r".into(),
+            user_id: "u".into(),
+            tax_id: "t".into(),
+            tax_rate: Decimal::new(21, 2),
+            payment_type_id: Some("cash".into()),
+            status: SaleStatus::Closed,
+            shipping_sku: None,
+            hold_hours: 0,
+            business_hours: None,
+        };
+        let mut r = request();
+        r.discount = Decimal::new(500, 2);
+        r.shipping_cost = Decimal::new(495, 2);
+        let source = MemoryOrderSource::new(vec![r]);
+        let state = crate::state::MemoryStateStore::new();
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
+        let report = send(&sink, &source, &state, &options, now).await.unwrap();
+        assert_eq!(report.created(), 1);
+        let (_, sale) = sink.sales().pop().unwrap();
+        let line = &sale.lines[0];
+        assert_eq!(
+            (line.price, line.discount, line.tax),
+            (
+                Decimal::new(3500, 2),
+                Decimal::new(500, 2),
+                Decimal::new(735, 2)
+            )
+        );
+        assert_eq!(sale.payment, Some(("cash".into(), Decimal::new(4235, 2))));
+        assert_eq!(sale.note.as_deref(), Some("Shipping: 4.95."));
+        let again = send(&sink, &source, &state, &options, now).await.unwrap();
+        assert_eq!(again.requests[0].1, RequestOutcome::AlreadyProcessed);
+        assert_eq!(sink.sales().len(), 2, "the conformance sale and this one");
     }
 
     #[test]

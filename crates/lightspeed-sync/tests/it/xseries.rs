@@ -363,7 +363,15 @@ async fn a_request_becomes_one_sale_with_its_customer_and_stock_moves() {
     let now = Utc::now();
     let source = MemoryOrderSource::new(vec![request("FR-1", now), request("FR-2", now)]);
     let state = MemoryStateStore::new();
-    let report = send(&client, &source, &state, &options, now).await.unwrap();
+    let report = send(
+        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
+        &source,
+        &state,
+        &options,
+        now,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.created(), 2, "{report:?}");
     assert_eq!(sales(&emu, "FR-1").await, 1);
     let customers = xs(
@@ -388,7 +396,15 @@ async fn a_request_becomes_one_sale_with_its_customer_and_stock_moves() {
         .collect();
     assert!(levels.contains(&10), "12 - 2 wallets: {levels:?}");
     let before = emu.stats();
-    let again = send(&client, &source, &state, &options, now).await.unwrap();
+    let again = send(
+        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
+        &source,
+        &state,
+        &options,
+        now,
+    )
+    .await
+    .unwrap();
     assert_eq!(again.created(), 0);
     assert_eq!(emu.stats().writes, before.writes, "sent once and only once");
 }
@@ -410,13 +426,29 @@ async fn a_crash_between_the_sale_post_and_its_record_still_makes_one_sale() {
         }),
         ..Faults::default()
     });
-    let first = send(&client, &source, &state, &options, now).await.unwrap();
+    let first = send(
+        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
+        &source,
+        &state,
+        &options,
+        now,
+    )
+    .await
+    .unwrap();
     assert!(
         matches!(first.requests[0].1, RequestOutcome::Pending { .. }),
         "{first:?}"
     );
     emu.set_faults(Faults::default());
-    let second = send(&client, &source, &state, &options, now).await.unwrap();
+    let second = send(
+        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
+        &source,
+        &state,
+        &options,
+        now,
+    )
+    .await
+    .unwrap();
     assert!(
         matches!(second.requests[0].1, RequestOutcome::Found { .. }),
         "{second:?}"
@@ -436,21 +468,39 @@ async fn holds_and_business_hours_follow_the_injected_clock() {
     let source = MemoryOrderSource::new(vec![request("FR-5", placed)]);
     let state = MemoryStateStore::new();
     let at = |h: u32| Utc.with_ymd_and_hms(2026, 11, 23, h, 30, 0).unwrap();
-    let held = send(&client, &source, &state, &options, at(10))
-        .await
-        .unwrap();
+    let held = send(
+        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
+        &source,
+        &state,
+        &options,
+        at(10),
+    )
+    .await
+    .unwrap();
     assert_eq!(held.requests[0].1, RequestOutcome::Held);
-    let closed = send(&client, &source, &state, &options, at(17))
-        .await
-        .unwrap();
+    let closed = send(
+        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
+        &source,
+        &state,
+        &options,
+        at(17),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         closed.requests[0].1,
         RequestOutcome::Waiting,
         "18:30 in Amsterdam"
     );
-    let sent = send(&client, &source, &state, &options, at(11))
-        .await
-        .unwrap();
+    let sent = send(
+        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
+        &source,
+        &state,
+        &options,
+        at(11),
+    )
+    .await
+    .unwrap();
     assert!(
         matches!(sent.requests[0].1, RequestOutcome::Created { .. }),
         "{sent:?}"
@@ -470,7 +520,15 @@ async fn bad_requests_are_refused_before_anything_is_sent() {
     let source = MemoryOrderSource::new(vec![no_city, unknown]);
     let state = MemoryStateStore::new();
     let before = emu.stats().writes;
-    let report = send(&client, &source, &state, &options, now).await.unwrap();
+    let report = send(
+        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
+        &source,
+        &state,
+        &options,
+        now,
+    )
+    .await
+    .unwrap();
     match &report.requests[0].1 {
         RequestOutcome::Rejected { message } => {
             assert_eq!(message, "request FR-7: ship_to.city is required")
@@ -506,7 +564,15 @@ async fn fulfillment_through_faults_makes_exactly_one_sale_per_request() {
     });
     let mut settled = false;
     for _ in 0..15 {
-        let report = send(&client, &source, &state, &options, now).await.unwrap();
+        let report = send(
+            &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
+            &source,
+            &state,
+            &options,
+            now,
+        )
+        .await
+        .unwrap();
         if report.requests.iter().all(|(_, o)| {
             matches!(
                 o,
@@ -525,4 +591,22 @@ async fn fulfillment_through_faults_makes_exactly_one_sale_per_request() {
         assert_eq!(sales(&emu, n).await, 1, "{n}: exactly one sale");
     }
     assert!(emu.stats().faults > 0);
+}
+
+#[tokio::test]
+async fn the_xseries_sale_sink_conforms() {
+    let (emu, client) = store().await;
+    seed(&emu).await;
+    let options = fulfillment_setup(&emu).await;
+    let place = lightspeed_sync::fulfillment::conformance::Place {
+        register_id: options.register_id.clone(),
+        user_id: options.user_id.clone(),
+        tax_id: options.tax_id.clone(),
+    };
+    lightspeed_sync::fulfillment::conformance::check(
+        &lightspeed_sync::fulfillment::XSeriesSales::new(client),
+        "LW-001",
+        &place,
+    )
+    .await;
 }
