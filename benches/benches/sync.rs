@@ -11,25 +11,12 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use lightspeed_benches::catalog;
 use lightspeed_sync::planner::{PlanInput, PlanOptions, plan};
-use lightspeed_sync::state::ItemState;
 use lightspeed_sync::target::Taxonomy;
 
 fn planning(c: &mut Criterion) {
     let (desired, actual) = catalog(100_000);
     let empty = BTreeMap::new();
-    let remembered: BTreeMap<String, ItemState> = desired
-        .iter()
-        .zip(&actual)
-        .map(|(d, a)| {
-            (
-                d.key.clone(),
-                ItemState {
-                    actual: a.clone(),
-                    fingerprint: Some(d.fingerprint()),
-                },
-            )
-        })
-        .collect();
+    let remembered = lightspeed_benches::remembered(&desired, &actual);
     let taxonomy = Taxonomy {
         brands: BTreeMap::new(),
         categories: BTreeMap::from([("Accessoires > Portemonnees".into(), "77".into())]),

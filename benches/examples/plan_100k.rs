@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use lightspeed_sync::planner::{PlanInput, PlanOptions, plan};
-use lightspeed_sync::state::ItemState;
 use lightspeed_sync::target::Taxonomy;
 
 /// Peak resident memory (Linux `VmHWM`), in MB.
@@ -33,7 +32,7 @@ fn main() {
         .nth(2)
         .unwrap_or_else(|| "reconcile".into());
     let (desired, actual) = lightspeed_benches::catalog(count);
-    let state: BTreeMap<String, ItemState> = BTreeMap::new();
+    let state: BTreeMap<String, lightspeed_sync::state::ItemState> = BTreeMap::new();
     let taxonomy = Taxonomy {
         brands: BTreeMap::new(),
         categories: BTreeMap::from([("Accessoires > Portemonnees".into(), "77".into())]),
@@ -49,19 +48,7 @@ fn main() {
         now: "2026-11-27T10:00:00Z",
     };
     if mode == "incremental" {
-        let remembered: BTreeMap<String, ItemState> = desired
-            .iter()
-            .zip(&actual)
-            .map(|(d, a)| {
-                (
-                    d.key.clone(),
-                    ItemState {
-                        actual: a.clone(),
-                        fingerprint: Some(d.fingerprint()),
-                    },
-                )
-            })
-            .collect();
+        let remembered = lightspeed_benches::remembered(&desired, &actual);
         let incremental = PlanInput {
             state: &remembered,
             actual: None,

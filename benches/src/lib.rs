@@ -106,3 +106,24 @@ pub fn catalog(
     }
     (desired, actual)
 }
+
+/// The state a store holds after syncing `desired` into `actual`: every item with its
+/// fingerprint (the input of an incremental plan).
+pub fn remembered(
+    desired: &[lightspeed_sync::item::DesiredItem],
+    actual: &[lightspeed_sync::item::ActualItem],
+) -> std::collections::BTreeMap<String, lightspeed_sync::state::ItemState> {
+    desired
+        .iter()
+        .zip(actual)
+        .map(|(d, a)| {
+            (
+                d.key.clone(),
+                lightspeed_sync::state::ItemState {
+                    actual: a.clone(),
+                    fingerprint: Some(d.fingerprint()),
+                },
+            )
+        })
+        .collect()
+}

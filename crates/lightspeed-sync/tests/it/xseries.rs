@@ -343,6 +343,18 @@ fn request(number: &str, placed: chrono::DateTime<Utc>) -> FulfillmentRequest {
     }
 }
 
+/// One fulfillment run on the emulator's X-Series.
+async fn deliver(
+    client: &lightspeed_xseries::Client,
+    source: &MemoryOrderSource,
+    state: &MemoryStateStore,
+    options: &FulfillmentOptions,
+    now: chrono::DateTime<Utc>,
+) -> lightspeed_sync::fulfillment::FulfillmentReport {
+    let sink = lightspeed_sync::fulfillment::XSeriesSales::new(client.clone());
+    send(&sink, source, state, options, now).await.unwrap()
+}
+
 async fn sales(emu: &EmulatorHandle, source_id: &str) -> usize {
     xs(
         emu,
@@ -363,15 +375,7 @@ async fn a_request_becomes_one_sale_with_its_customer_and_stock_moves() {
     let now = Utc::now();
     let source = MemoryOrderSource::new(vec![request("FR-1", now), request("FR-2", now)]);
     let state = MemoryStateStore::new();
-    let report = send(
-        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
-        &source,
-        &state,
-        &options,
-        now,
-    )
-    .await
-    .unwrap();
+    let report = deliver(&client, &source, &state, &options, now).await;
     assert_eq!(report.created(), 2, "{report:?}");
     assert_eq!(sales(&emu, "FR-1").await, 1);
     let customers = xs(
@@ -396,15 +400,7 @@ async fn a_request_becomes_one_sale_with_its_customer_and_stock_moves() {
         .collect();
     assert!(levels.contains(&10), "12 - 2 wallets: {levels:?}");
     let before = emu.stats();
-    let again = send(
-        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
-        &source,
-        &state,
-        &options,
-        now,
-    )
-    .await
-    .unwrap();
+    let again = deliver(&client, &source, &state, &options, now).await;
     assert_eq!(again.created(), 0);
     assert_eq!(emu.stats().writes, before.writes, "sent once and only once");
 }
@@ -426,29 +422,13 @@ async fn a_crash_between_the_sale_post_and_its_record_still_makes_one_sale() {
         }),
         ..Faults::default()
     });
-    let first = send(
-        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
-        &source,
-        &state,
-        &options,
-        now,
-    )
-    .await
-    .unwrap();
+    let first = deliver(&client, &source, &state, &options, now).await;
     assert!(
         matches!(first.requests[0].1, RequestOutcome::Pending { .. }),
         "{first:?}"
     );
     emu.set_faults(Faults::default());
-    let second = send(
-        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
-        &source,
-        &state,
-        &options,
-        now,
-    )
-    .await
-    .unwrap();
+    let second = deliver(&client, &source, &state, &options, now).await;
     assert!(
         matches!(second.requests[0].1, RequestOutcome::Found { .. }),
         "{second:?}"
@@ -468,39 +448,15 @@ async fn holds_and_business_hours_follow_the_injected_clock() {
     let source = MemoryOrderSource::new(vec![request("FR-5", placed)]);
     let state = MemoryStateStore::new();
     let at = |h: u32| Utc.with_ymd_and_hms(2026, 11, 23, h, 30, 0).unwrap();
-    let held = send(
-        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
-        &source,
-        &state,
-        &options,
-        at(10),
-    )
-    .await
-    .unwrap();
+    let held = deliver(&client, &source, &state, &options, at(10)).await;
     assert_eq!(held.requests[0].1, RequestOutcome::Held);
-    let closed = send(
-        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
-        &source,
-        &state,
-        &options,
-        at(17),
-    )
-    .await
-    .unwrap();
+    let closed = deliver(&client, &source, &state, &options, at(17)).await;
     assert_eq!(
         closed.requests[0].1,
         RequestOutcome::Waiting,
         "18:30 in Amsterdam"
     );
-    let sent = send(
-        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
-        &source,
-        &state,
-        &options,
-        at(11),
-    )
-    .await
-    .unwrap();
+    let sent = deliver(&client, &source, &state, &options, at(11)).await;
     assert!(
         matches!(sent.requests[0].1, RequestOutcome::Created { .. }),
         "{sent:?}"
@@ -520,15 +476,7 @@ async fn bad_requests_are_refused_before_anything_is_sent() {
     let source = MemoryOrderSource::new(vec![no_city, unknown]);
     let state = MemoryStateStore::new();
     let before = emu.stats().writes;
-    let report = send(
-        &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
-        &source,
-        &state,
-        &options,
-        now,
-    )
-    .await
-    .unwrap();
+    let report = deliver(&client, &source, &state, &options, now).await;
     match &report.requests[0].1 {
         RequestOutcome::Rejected { message } => {
             assert_eq!(message, "request FR-7: ship_to.city is required")
@@ -564,15 +512,7 @@ async fn fulfillment_through_faults_makes_exactly_one_sale_per_request() {
     });
     let mut settled = false;
     for _ in 0..15 {
-        let report = send(
-            &lightspeed_sync::fulfillment::XSeriesSales::new(client.clone()),
-            &source,
-            &state,
-            &options,
-            now,
-        )
-        .await
-        .unwrap();
+        let report = deliver(&client, &source, &state, &options, now).await;
         if report.requests.iter().all(|(_, o)| {
             matches!(
                 o,
