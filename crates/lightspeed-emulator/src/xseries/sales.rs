@@ -134,7 +134,6 @@ pub(crate) fn register_sale(
     let mut lines = Vec::new();
     let mut total_price = Decimal::ZERO;
     let mut total_tax = Decimal::ZERO;
-    let mut total_cost = Decimal::ZERO;
     let mut total_loyalty = Decimal::ZERO;
     let mut taxes: Vec<(String, Decimal)> = Vec::new();
     for (i, line) in lines_in.iter().enumerate() {
@@ -182,7 +181,6 @@ pub(crate) fn register_sale(
         if line_status != "VOIDED" {
             total_price += price_total;
             total_tax += tax_total;
-            total_cost += cost_total;
             total_loyalty += loyalty_total;
             match taxes.iter_mut().find(|(id, _)| id == tax_id) {
                 Some((_, amount)) => *amount += tax_total,
@@ -358,7 +356,6 @@ pub(crate) fn register_sale(
     for (product, qty) in stock_lines(&sale) {
         moved.extend(store.adjust_level(&product, &outlet_id, -qty));
     }
-    let _ = total_cost;
     let sale_id = store.save("sales", sale);
     moved.sort();
     moved.dedup();
