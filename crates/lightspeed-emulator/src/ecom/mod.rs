@@ -72,9 +72,21 @@ struct Route<'a> {
 
 fn route<'a>(segments: &'a [&'a str]) -> Option<Route<'a>> {
     // Longer literal patterns first (`categories/products` before `categories/{id}`).
-    let mut kinds = Kind::ALL;
-    kinds.sort_by_key(|k| std::cmp::Reverse(k.pattern().len()));
-    for kind in kinds {
+    const ORDER: [Kind; 12] = [
+        Kind::ProductImage,
+        Kind::CategoriesProduct,
+        Kind::TypesAttribute,
+        Kind::TagsProduct,
+        Kind::Product,
+        Kind::Variant,
+        Kind::Category,
+        Kind::Brand,
+        Kind::Type,
+        Kind::Attribute,
+        Kind::Tag,
+        Kind::Webhook,
+    ];
+    for kind in ORDER {
         let pattern = kind.pattern();
         if segments.len() < pattern.len() {
             continue;
@@ -564,4 +576,23 @@ pub(crate) fn dump(shared: &Shared) -> Value {
 /// Records per resource.
 pub(crate) fn counts(shared: &Shared) -> Value {
     json!(lock(&shared.ecom).counts())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_try_longer_patterns_first_and_match_nested_paths() {
+        let r = route(&["categories", "products", "12"]).unwrap();
+        assert_eq!((r.kind, r.rest), (Kind::CategoriesProduct, &["12"][..]));
+        let r = route(&["categories", "12"]).unwrap();
+        assert_eq!((r.kind, r.rest), (Kind::Category, &["12"][..]));
+        let r = route(&["products", "7", "images", "count"]).unwrap();
+        assert_eq!(
+            (r.kind, r.parent, r.rest),
+            (Kind::ProductImage, Some(7), &["count"][..])
+        );
+        assert!(route(&["orders"]).is_none());
+    }
 }

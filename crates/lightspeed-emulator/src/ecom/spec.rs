@@ -55,6 +55,7 @@ impl Kind {
         Kind::Webhook,
     ];
 
+    /// The position of the resource in [`Kind::ALL`] (its table).
     pub fn index(self) -> usize {
         self as usize
     }
