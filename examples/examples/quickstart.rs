@@ -117,9 +117,7 @@ impl Pass<'_> {
         bar.finish_and_clear();
         print!("{}", report.render());
         let after = self.emulator.stats();
-        // Keys in the documented order (a JSON object prints its keys sorted).
-        let summary = format!(
-            "{{\"pass\": {}, \"created\": {}, \"updated\": {}, \"unchanged\": {}, \"archived\": {}, \"failed\": {}, \"requests\": {}, \"writes\": {}}}",
+        let summary = lightspeed_examples::summary(
             self.number,
             report.count(Outcome::Created),
             report.count(Outcome::Updated) + report.count(Outcome::Unarchived),
@@ -131,7 +129,7 @@ impl Pass<'_> {
             after.requests - before.requests,
             after.writes - before.writes,
         );
-        println!("summary {summary}");
+        println!("{summary}");
         Ok(report)
     }
 }

@@ -52,11 +52,10 @@ const INTEGER_FIELDS: &[&str] = &[
 ];
 
 fn err(e: lightspeed_ecom::Error) -> TargetError {
+    use crate::error::ErrorClass;
     match &e {
         lightspeed_ecom::Error::Api(core) => {
-            let mut t = TargetError::from_core(core);
-            t.message = e.to_string();
-            t
+            TargetError::from_client(Some(core), e.to_string(), ErrorClass::Transient)
         }
         lightspeed_ecom::Error::UnknownLanguage { .. } => TargetError::fatal(e.to_string()),
         _ if e.is_retryable() => TargetError::transient(e.to_string()),

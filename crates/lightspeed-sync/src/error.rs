@@ -66,6 +66,29 @@ impl TargetError {
     }
 }
 
+impl TargetError {
+    /// Classifies a client's error: by its core error when it has one (the API answered),
+    /// else as `otherwise`. The message is the client's, with the API's own words.
+    pub fn from_client(
+        core: Option<&lightspeed_core::Error>,
+        message: String,
+        otherwise: ErrorClass,
+    ) -> Self {
+        let class = core.map_or(otherwise, |c| Self::from_core(c).class);
+        Self { class, message }
+    }
+
+    /// Classifies an X-Series client error (anything but an API answer is transient).
+    #[cfg(feature = "xseries")]
+    pub fn from_xseries(e: &lightspeed_xseries::Error) -> Self {
+        let core = match e {
+            lightspeed_xseries::Error::Api(core) => Some(core),
+            _ => None,
+        };
+        Self::from_client(core, e.to_string(), ErrorClass::Transient)
+    }
+}
+
 /// Everything that can stop a sync (per-item problems are reported, not raised).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

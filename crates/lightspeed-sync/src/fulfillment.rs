@@ -619,14 +619,7 @@ pub fn validate(request: &FulfillmentRequest) -> std::result::Result<(), String>
 }
 
 fn api(e: lightspeed_xseries::Error) -> TargetError {
-    match &e {
-        lightspeed_xseries::Error::Api(core) => {
-            let mut t = TargetError::from_core(core);
-            t.message = e.to_string();
-            t
-        }
-        _ => TargetError::transient(e.to_string()),
-    }
+    TargetError::from_xseries(&e)
 }
 
 const PROCESSED: &str = "processed";

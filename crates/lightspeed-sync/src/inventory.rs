@@ -21,14 +21,7 @@ pub const PRODUCTS_CURSOR: &str = "xseries.products.version";
 pub const INVENTORY_CURSOR: &str = "xseries.inventory.version";
 
 fn api(e: lightspeed_xseries::Error) -> Error {
-    Error::Target(match &e {
-        lightspeed_xseries::Error::Api(core) => {
-            let mut t = TargetError::from_core(core);
-            t.message = e.to_string();
-            t
-        }
-        _ => TargetError::transient(e.to_string()),
-    })
+    Error::Target(TargetError::from_xseries(&e))
 }
 
 /// What an import did.

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::server::{Call, Reply, Shared, lock};
 use crate::webhooks::Delivery;
 pub(crate) use spec::Kind;
-pub(crate) use store::{Store, number};
+pub(crate) use store::{Store, decimal_of, number};
 
 /// An error in the API's envelope: `{"error": {code, method, request, message}}`.
 pub(crate) fn error(call: &Call<'_>, status: StatusCode, message: &str) -> Reply {

@@ -165,15 +165,7 @@ pub(crate) use crate::ecom::number as num;
 
 /// A decimal from a JSON number or numeric text.
 pub(crate) fn dec(v: Option<&Value>) -> Option<Decimal> {
-    match v? {
-        Value::Number(n) => n.to_string().parse::<Decimal>().ok().or_else(|| {
-            n.as_f64()
-                .and_then(Decimal::from_f64_retain)
-                .map(|d| d.normalize())
-        }),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
+    v.and_then(crate::ecom::decimal_of)
 }
 
 fn text(v: Option<&Value>) -> Option<String> {
