@@ -10,23 +10,21 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lightspeed_benches::catalog;
-use lightspeed_sync::planner::{PlanInput, PlanOptions, plan};
-use lightspeed_sync::target::Taxonomy;
+use lightspeed_sync::catalog::planner::{PlanInput, PlanOptions, plan};
+use lightspeed_sync::catalog::References;
 
 fn planning(c: &mut Criterion) {
     let (desired, actual) = catalog(100_000);
     let empty = BTreeMap::new();
     let remembered = lightspeed_benches::remembered(&desired, &actual);
-    let taxonomy = Taxonomy {
-        brands: BTreeMap::new(),
-        categories: BTreeMap::from([("Accessoires > Portemonnees".into(), "77".into())]),
-    };
+    let mut references = References::default();
+    references.insert("categories", "Accessoires > Portemonnees", "77");
     let reconcile = PlanInput {
         desired: &desired,
         problems: &[],
         state: &empty,
         actual: Some(&actual),
-        taxonomy: Some(&taxonomy),
+        references: Some(&references),
         full_snapshot: true,
         target: "ecom",
         now: "2026-11-27T10:00:00Z",

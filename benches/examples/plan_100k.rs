@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use lightspeed_sync::planner::{PlanInput, PlanOptions, plan};
-use lightspeed_sync::target::Taxonomy;
+use lightspeed_sync::catalog::planner::{PlanInput, PlanOptions, plan};
+use lightspeed_sync::catalog::References;
 
 /// Peak resident memory (Linux `VmHWM`), in MB.
 fn peak_mb() -> Option<f64> {
@@ -33,16 +33,14 @@ fn main() {
         .unwrap_or_else(|| "reconcile".into());
     let (desired, actual) = lightspeed_benches::catalog(count);
     let state: BTreeMap<String, lightspeed_sync::state::ItemState> = BTreeMap::new();
-    let taxonomy = Taxonomy {
-        brands: BTreeMap::new(),
-        categories: BTreeMap::from([("Accessoires > Portemonnees".into(), "77".into())]),
-    };
+    let mut references = References::default();
+    references.insert("categories", "Accessoires > Portemonnees", "77");
     let input = PlanInput {
         desired: &desired,
         problems: &[],
         state: &state,
         actual: Some(&actual),
-        taxonomy: Some(&taxonomy),
+        references: Some(&references),
         full_snapshot: true,
         target: "ecom",
         now: "2026-11-27T10:00:00Z",

@@ -2,7 +2,7 @@
 //!
 //! The library part holds what benchmarks and scripts share: the generated PIM records.
 
-use lightspeed_sync::item::LiteMap;
+use lightspeed_sync::catalog::item::LiteMap;
 use serde_json::{Value, json};
 
 /// `count` varied PIM records with the attributes the benchmark mappings read (the same for a
@@ -44,11 +44,11 @@ pub fn records(count: usize) -> Vec<Value> {
 pub fn catalog(
     count: usize,
 ) -> (
-    Vec<lightspeed_sync::item::DesiredItem>,
-    Vec<lightspeed_sync::item::ActualItem>,
+    Vec<lightspeed_sync::catalog::item::DesiredItem>,
+    Vec<lightspeed_sync::catalog::item::ActualItem>,
 ) {
-    use lightspeed_sync::item::{
-        ActualImage, ActualItem, ActualVariant, DesiredItem, DesiredVariant,
+    use lightspeed_sync::catalog::item::{
+        ActualImage, ActualItem, ActualVariant, DesiredImage, DesiredItem, DesiredVariant, Refs,
     };
     use std::collections::BTreeMap;
     let mut desired = Vec::with_capacity(count);
@@ -76,9 +76,14 @@ pub fn catalog(
                 options: BTreeMap::new(),
                 fields: desired_fields,
             }],
-            images: vec![image.clone()],
-            categories: vec!["Accessoires > Portemonnees".into()],
-            brand: None,
+            images: Some(vec![DesiredImage {
+                src: image.clone(),
+                title: None,
+            }]),
+            refs: BTreeMap::from([(
+                "categories".to_string(),
+                Refs::Paths(vec!["Accessoires > Portemonnees".into()]),
+            )]),
             origin: vec![format!("pim.csv:{}", i + 2)],
         });
         actual.push(ActualItem {
@@ -99,8 +104,11 @@ pub fn catalog(
                 source: Some(image),
                 position: 1,
             }],
-            categories: LiteMap::from_iter([("77".to_string(), (4_000_000 + i).to_string())]),
-            brand: None,
+            refs: BTreeMap::from([(
+                "categories".to_string(),
+                LiteMap::from_iter([("77".to_string(), (4_000_000 + i).to_string())]),
+            )]),
+            marker: None,
             archived: false,
         });
     }
@@ -110,8 +118,8 @@ pub fn catalog(
 /// The state a store holds after syncing `desired` into `actual`: every item with its
 /// fingerprint (the input of an incremental plan).
 pub fn remembered(
-    desired: &[lightspeed_sync::item::DesiredItem],
-    actual: &[lightspeed_sync::item::ActualItem],
+    desired: &[lightspeed_sync::catalog::item::DesiredItem],
+    actual: &[lightspeed_sync::catalog::item::ActualItem],
 ) -> std::collections::BTreeMap<String, lightspeed_sync::state::ItemState> {
     desired
         .iter()

@@ -11,11 +11,8 @@
 use async_trait::async_trait;
 use lightspeed_emulator::{Emulator, EmulatorConfig};
 use lightspeed_mapping::{Mapping, Options};
-use lightspeed_sync::source::{RecordSource, SourceBatch, SourceRecord};
-use lightspeed_sync::state::MemoryStateStore;
-use lightspeed_sync::sync::{Sync, SyncOptions};
-use lightspeed_sync::target::CatalogTarget;
-use lightspeed_sync::{EcomTarget, Result};
+use lightspeed_sync::source::{SourceBatch, SourceRecord};
+use lightspeed_sync::{CatalogSync, EcomTarget, MemoryStateStore, RecordSource, Result};
 use serde_json::json;
 
 /// Products from "the ERP".
@@ -54,26 +51,17 @@ async fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         .language("nl")
         .build()?;
     let target = EcomTarget::new(client);
-    let schema = target.schema();
     let mapping = Mapping::from_json(
         r#"{"key": "sku", "product_mappings": [
               {"pim_attribute": "name", "lightspeed_field": "title"},
               {"pim_attribute": "sku", "lightspeed_field": "sku"},
-              {"pim_attribute": "price", "lightspeed_field": "price_incl",
+              {"pim_attribute": "price", "lightspeed_field": "price",
                "transformation": {"type": "parse_number"}}]}"#,
-        &Options {
-            channel: None,
-            schema: Some(&*schema),
-        },
+        &Options::default(),
     )?;
     let state = MemoryStateStore::new();
-    let sync = Sync {
-        source: &Erp,
-        mapping: &mapping,
-        target: &target,
-        state: &state,
-        options: SyncOptions::default(),
-    };
+    // The mapping is checked against eCom's schema here (`price` is `price_incl`).
+    let sync = CatalogSync::new(&Erp, &mapping, &target, &state)?;
     let (plan, report) = sync.run().await?;
     print!("{}{}", plan.render(), report.render());
     Ok(())

@@ -28,13 +28,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lightspeed_core::RateLimitPolicy;
 use lightspeed_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use lightspeed_mapping::{Mapping, Options};
-use lightspeed_sync::EcomTarget;
-use lightspeed_sync::executor::{Outcome, Report};
-use lightspeed_sync::planner::PlanOptions;
-use lightspeed_sync::source::FileSource;
-use lightspeed_sync::state::SqliteStateStore;
-use lightspeed_sync::sync::{Sync, SyncOptions};
-use lightspeed_sync::target::CatalogTarget;
+use lightspeed_sync::{
+    CatalogSync, CreateMissing, EcomTarget, FileSource, Outcome, PlanOptions, Report,
+    SqliteStateStore, SyncOptions,
+};
 
 /// The emulator's five-minute window, compressed.
 const WINDOW: Duration = Duration::from_secs(3);
@@ -88,8 +85,7 @@ impl Pass<'_> {
         let progress_bar = bar.clone();
         let options = SyncOptions {
             plan: PlanOptions {
-                create_categories: true,
-                create_brands: true,
+                create_missing: CreateMissing::All,
                 archive_missing: true,
                 ..PlanOptions::default()
             },
@@ -100,13 +96,9 @@ impl Pass<'_> {
             })),
             ..SyncOptions::default()
         };
-        let sync = Sync {
-            source: &source,
-            mapping: self.mapping,
-            target: self.target,
-            state: self.state,
-            options,
-        };
+        let sync = CatalogSync::new(&source, self.mapping, self.target, self.state)
+            .map_err(|e| e.to_string())?
+            .with_options(options);
         println!("== pass {}: {}", self.number, self.source.display());
         let (plan, desired) = sync.plan().await.map_err(|e| e.to_string())?;
         print!("{}", plan.render());
@@ -153,18 +145,12 @@ async fn quickstart() -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let target = EcomTarget::new(client);
-    let schema = target.schema();
     let mapping_path = examples_dir().join("mappings/ecom.json");
     let mapping_text = std::fs::read_to_string(&mapping_path)
         .map_err(|e| format!("{}: {e}", mapping_path.display()))?;
-    let mapping = Mapping::from_json(
-        &mapping_text,
-        &Options {
-            channel: None,
-            schema: Some(&*schema),
-        },
-    )
-    .map_err(|e| format!("{}: {e}", mapping_path.display()))?;
+    // The sync compiles the mapping against the target's schema when it starts.
+    let mapping = Mapping::from_json(&mapping_text, &Options::default())
+        .map_err(|e| format!("{}: {e}", mapping_path.display()))?;
     let work = std::env::temp_dir().join(format!("lightspeed-quickstart-{}", std::process::id()));
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let state = SqliteStateStore::open(work.join("state.db")).map_err(|e| e.to_string())?;

@@ -13,7 +13,7 @@
 
 use lightspeed_examples::{summary, xseries_store};
 use lightspeed_mapping::{Mapping, Options};
-use lightspeed_sync::inventory::{PrimaryOptions, SecondaryOptions, primary, secondary};
+use lightspeed_sync::pool::xseries::{PrimaryOptions, SecondaryOptions, primary, secondary};
 use lightspeed_sync::pool::{InventorySink, PoolSchema, SqliteInventorySink};
 use lightspeed_sync::state::SqliteStateStore;
 

@@ -8,16 +8,38 @@
 //! written `title@en`, `description@de`... (any two-letter code). The sync turns these into API
 //! calls; a variant mapping uses [`VariantSchema`].
 
-use lightspeed_mapping::{FieldSpec, FieldType, TargetSchema};
+use lightspeed_mapping::{FieldRole, FieldSpec, FieldType, TargetSchema};
 
 fn field(name: &str, kind: FieldType) -> FieldSpec {
-    FieldSpec {
-        name: name.into(),
-        kind,
-        required: false,
-        max_length: None,
-        allowed: None,
+    FieldSpec::new(name, kind)
+}
+
+/// `price_incl` → `priceIncl`.
+pub fn api_name(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
     }
+    out
+}
+
+/// API fields that take whole numbers.
+pub const INTEGER_FIELDS: &[&str] = &[
+    "stockLevel", "stockAlert", "stockMinimum", "stockBuyMinimum", "stockBuyMaximum", "weight",
+    "volume", "colli", "sizeX", "sizeY", "sizeZ",
+];
+
+/// Whether an API field takes whole numbers.
+pub fn is_integer(api_field: &str) -> bool {
+    INTEGER_FIELDS.contains(&api_field)
 }
 
 fn required(mut spec: FieldSpec) -> FieldSpec {
@@ -40,32 +62,39 @@ pub const TRANSLATABLE: &[&str] = &["title", "fulltitle", "description", "conten
 
 fn variant_fields() -> Vec<FieldSpec> {
     use FieldType::*;
+    let v = |name: &str, kind| field(name, kind).role(FieldRole::Variant);
     vec![
-        max(field("sku", Text), 64),
-        max(field("ean", Text), 64),
-        max(field("article_code", Text), 64),
-        field("price_incl", Number),
-        field("price_excl", Number),
-        field("price_cost", Number),
-        field("old_price_incl", Number),
-        field("old_price_excl", Number),
-        field("stock_level", Number),
-        allowed(
-            field("stock_tracking", Text),
-            &["disabled", "enabled", "indicator"],
-        ),
-        field("weight", Number),
-        field("weight_value", Number),
-        allowed(field("weight_unit", Text), &["g", "kg", "oz", "lb"]),
-        field("volume", Number),
-        field("size_x", Number),
-        field("size_y", Number),
-        field("size_z", Number),
-        allowed(field("size_unit", Text), &["cm", "mm", "m", "in"]),
-        max(field("hs", Text), 32),
-        field("unit_price", Number),
-        field("unit_unit", Text),
-        field("tax", Number),
+        max(v("sku", Text), 64),
+        max(v("ean", Text), 64),
+        max(v("article_code", Text), 64),
+        v("price_incl", Number).alias("price"),
+        v("price_excl", Number),
+        v("price_cost", Number),
+        v("old_price_incl", Number),
+        v("old_price_excl", Number),
+        v("stock_level", Number),
+        v("stock_alert", Number),
+        v("stock_minimum", Number),
+        v("stock_buy_minimum", Number),
+        v("stock_buy_maximum", Number),
+        allowed(v("stock_tracking", Text), &["disabled", "enabled", "indicator"]),
+        v("weight", Number),
+        v("weight_value", Number),
+        allowed(v("weight_unit", Text), &["g", "kg", "oz", "lb"]),
+        v("volume", Number),
+        v("volume_value", Number),
+        allowed(v("volume_unit", Text), &["ml", "l", "fl_oz"]),
+        v("colli", Number),
+        v("size_x", Number),
+        v("size_y", Number),
+        v("size_z", Number),
+        v("size_x_value", Number),
+        v("size_y_value", Number),
+        v("size_z_value", Number),
+        allowed(v("size_unit", Text), &["cm", "in"]),
+        max(v("hs", Text), 32),
+        v("unit_price", Number),
+        v("unit_unit", Text),
     ]
 }
 
@@ -79,46 +108,54 @@ impl TargetSchema for ProductSchema {
     }
 
     fn fields(&self) -> Vec<FieldSpec> {
+        use FieldRole::*;
         use FieldType::*;
         let mut fields = vec![
-            required(max(field("title", Text), 255)),
-            max(field("fulltitle", Text), 255),
-            field("description", Text),
-            field("content", Text),
-            max(field("url", Text), 255),
+            required(max(field("title", Text), 255)).translatable(),
+            max(field("fulltitle", Text), 255).translatable(),
+            field("description", Text).translatable().alias("summary"),
+            field("content", Text).translatable(),
+            max(field("url", Text), 255).translatable(),
             allowed(field("visibility", Text), &["hidden", "visible", "auto"]),
-            max(field("brand", Text), 255),
-            field("categories", List),
-            field("categories[]", Text),
-            field("tags", List),
-            field("tags[]", Text),
-            field("images", List),
-            field("images[].src", Text),
-            field("images[].title", Text),
-            field("data01", Text),
-            field("data02", Text),
-            field("data03", Text),
-            field("type", Text),
-            field("supplier", Text),
-            field("variants", List),
+            max(field("brand", Text), 255).role(Reference),
+            max(field("supplier", Text), 255).role(Reference),
+            max(field("type", Text), 255).role(Reference),
+            field("categories", List).role(PathReference),
+            field("categories[]", Text).role(PathReference),
+            field("tags", List).role(Reference),
+            field("tags[]", Text).role(Reference),
+            field("images", List).role(Container),
+            field("images[].src", Text).role(Media),
+            field("images[].title", Text).role(Media),
+            max(field("data01", Text), 255),
+            max(field("data02", Text), 255),
+            max(field("data03", Text), 255),
+            field("variants", List).role(Container),
         ];
         fields.extend(variant_fields());
         fields.extend(variant_fields().into_iter().map(|mut f| {
+            f.aliases = f.aliases.iter().map(|a| format!("variants[].{a}")).collect();
             f.name = format!("variants[].{}", f.name);
             f
         }));
-        fields.push(field("variants[].title", Text));
-        fields.push(field("variants[].options", Object));
-        // One source row per variant: rows sharing `parent` become one product; `options`
-        // (`options.size`, `options.colour`) and `variant_title` describe the row's variant.
-        fields.push(max(field("parent", Text), 255));
-        fields.push(field("options", Object));
-        fields.push(max(field("variant_title", Text), 255));
+        fields.push(field("variants[].title", Text).role(Grouping));
+        fields.push(field("variants[].options", Object).role(Grouping));
+        fields.push(max(field("parent", Text), 255).role(Grouping));
+        fields.push(field("options", Object).role(Grouping));
+        fields.push(max(field("variant_title", Text), 255).role(Grouping));
         fields
     }
 
     fn check_field(&self, shape: &str) -> Result<(), String> {
         check(self, shape)
+    }
+
+    fn canonical_field(&self, path: &str) -> String {
+        match path {
+            "price" => "price_incl".into(),
+            "summary" => "description".into(),
+            other => other.to_owned(),
+        }
     }
 }
 
@@ -147,7 +184,7 @@ impl TargetSchema for VariantSchema {
 /// Known fields, and translatable ones with a language suffix (`title@en`).
 fn check(schema: &dyn TargetSchema, shape: &str) -> Result<(), String> {
     let fields = schema.fields();
-    if fields.iter().any(|f| f.name == shape) {
+    if fields.iter().any(|f| f.name == shape || f.aliases.iter().any(|a| a == shape)) {
         return Ok(());
     }
     // Option values by option name: `options.size`, `variants[].options.colour`.

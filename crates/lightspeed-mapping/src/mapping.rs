@@ -283,6 +283,9 @@ struct Rule {
 /// A compiled mapping: `Send + Sync`, reusable for any number of records.
 #[derive(Debug, Clone)]
 pub struct Mapping {
+    root: Arc<Json>,
+    channel: Option<String>,
+    schema_name: Option<String>,
     key: Lookup,
     locale: Locale,
     rules: Arc<Vec<Rule>>,
@@ -483,6 +486,22 @@ impl Mapping {
     /// Compiles a TOML document.
     pub fn from_toml(text: &str, options: &Options<'_>) -> Result<Self, CompileErrors> {
         Document::from_toml(text)?.compile(options)
+    }
+
+    /// The name of the schema it was compiled with.
+    pub fn schema_name(&self) -> Option<&str> {
+        self.schema_name.as_deref()
+    }
+
+    /// The same document compiled against another schema.
+    pub fn with_schema(&self, schema: &dyn TargetSchema) -> Result<Mapping, CompileErrors> {
+        compile(
+            &self.root,
+            &Options {
+                channel: self.channel.as_deref(),
+                schema: Some(schema),
+            },
+        )
     }
 
     /// The document's `target` (`ecom.product`...), if it names one.
@@ -854,6 +873,14 @@ fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors>
         }
     }
     let schema = options.schema.map(|schema| {
+        for rule in &mut rules {
+            let canonical = schema.canonical_field(rule.field.as_str());
+            if canonical != rule.field.as_str()
+                && let Ok(path) = FieldPath::parse(&canonical)
+            {
+                rule.field = path;
+            }
+        }
         for rule in &rules {
             if let Err(message) = schema.check_field(rule.field.shape()) {
                 c.errors.push(CompileError::at(
@@ -868,6 +895,9 @@ fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors>
         return Err(CompileErrors { errors: c.errors });
     }
     Ok(Mapping {
+        root: Arc::new(root.clone()),
+        channel: options.channel.map(str::to_owned),
+        schema_name: options.schema.map(|s| s.name().to_owned()),
         key,
         locale: c.locale,
         rules: Arc::new(rules),

@@ -47,6 +47,83 @@ pub struct FieldSpec {
     /// The only values allowed (compared as text).
     #[serde(default)]
     pub allowed: Option<Vec<String>>,
+    /// Other shapes a mapping may write for this field.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Whether the field exists per language (`title@en`).
+    #[serde(default)]
+    pub translatable: bool,
+    /// What the field is to the target's records.
+    #[serde(default)]
+    pub role: FieldRole,
+}
+
+/// What a field is to a catalog-like target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FieldRole {
+    /// A field of the record itself.
+    #[default]
+    Record,
+    /// A field of each of the record's variants.
+    Variant,
+    /// Another record by its title.
+    Reference,
+    /// Other records by path, parents first.
+    PathReference,
+    /// Media by URL.
+    Media,
+    /// How rows group into one record.
+    Grouping,
+    /// A list or object of other fields.
+    Container,
+}
+
+impl FieldSpec {
+    /// A field of this name and type.
+    pub fn new(name: impl Into<String>, kind: FieldType) -> Self {
+        FieldSpec {
+            name: name.into(),
+            kind,
+            required: false,
+            max_length: None,
+            allowed: None,
+            aliases: Vec::new(),
+            translatable: false,
+            role: FieldRole::Record,
+        }
+    }
+    /// Required.
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    /// At most `n` characters.
+    pub fn max_length(mut self, n: usize) -> Self {
+        self.max_length = Some(n);
+        self
+    }
+    /// Only these values.
+    pub fn allowed(mut self, values: &[&str]) -> Self {
+        self.allowed = Some(values.iter().map(|v| (*v).to_owned()).collect());
+        self
+    }
+    /// Another spelling.
+    pub fn alias(mut self, alias: &str) -> Self {
+        self.aliases.push(alias.to_owned());
+        self
+    }
+    /// Per language.
+    pub fn translatable(mut self) -> Self {
+        self.translatable = true;
+        self
+    }
+    /// Its role.
+    pub fn role(mut self, role: FieldRole) -> Self {
+        self.role = role;
+        self
+    }
 }
 
 fn any() -> FieldType {
@@ -69,6 +146,11 @@ pub trait TargetSchema: Send + Sync {
             return Ok(());
         }
         Err(format!("`{shape}` is not a field of {}", self.name()))
+    }
+
+    /// The canonical path of a field path (aliases resolved).
+    fn canonical_field(&self, path: &str) -> String {
+        path.to_owned()
     }
 }
 

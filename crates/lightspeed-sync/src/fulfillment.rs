@@ -9,9 +9,11 @@
 //! postcode and country are required and checked before anything is sent). SKUs resolve to
 //! product ids through a cache in the state store. "Hold for X hours" and "only during
 //! business hours" (in a time zone) delay requests to a later run. The request number is the
-//! sale's `source_id`; the state store records each request once the API confirmed its sale,
-//! and a request started but not recorded (a crash between the POST and the record) is looked
-//! up by `source_id` before anything is sent again.
+//! sale's `source_id`. Before the sale is sent, an [`Intent`] is recorded in the state store's
+//! ledger; it is closed once the API confirmed the sale (or a lookup showed it never landed).
+//! While it is open (a crash, a lost answer, a refusal of the retry), every run looks the sale
+//! up by `source_id` before anything is sent again, so a request becomes one sale, whatever
+//! happens in between.
 
 use std::collections::BTreeMap;
 
@@ -26,7 +28,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorClass, Result, TargetError};
-use crate::state::StateStore;
+use crate::state::{Intent, StateStore};
 
 /// A postal address.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -254,9 +256,12 @@ impl MemoryOrderSource {
 
     /// Requests from a JSON array.
     pub fn from_json(text: &str) -> Result<Self> {
-        let requests = serde_json::from_str(text).map_err(|e| Error::Source {
-            source_name: "fulfillment requests".into(),
-            message: format!("line {}, column {}: {e}", e.line(), e.column()),
+        let requests = serde_json::from_str(text).map_err(|e| {
+            Error::source_error(
+                "fulfillment requests",
+                format!("line {}, column {}", e.line(), e.column()),
+                Some(Box::new(e)),
+            )
         })?;
         Ok(MemoryOrderSource { requests })
     }
@@ -619,11 +624,14 @@ pub fn validate(request: &FulfillmentRequest) -> std::result::Result<(), String>
 }
 
 fn api(e: lightspeed_xseries::Error) -> TargetError {
-    TargetError::from_xseries(&e)
+    TargetError::from_xseries(e)
 }
 
 const PROCESSED: &str = "processed";
+/// The mark of a request sent by a version before the ledger: treated as an open intent.
 const STARTED: &str = "started";
+/// The ledger's name for a sale.
+pub const SALE: &str = "sale";
 
 fn mark_key(number: &str) -> String {
     format!("fulfillment:{number}")
@@ -644,8 +652,16 @@ pub async fn send(
 ) -> Result<FulfillmentReport> {
     let mut report = FulfillmentReport::default();
     let mut customers: BTreeMap<String, String> = BTreeMap::new();
+    let open: std::collections::BTreeSet<String> = state
+        .intents()
+        .await?
+        .into_iter()
+        .filter(|i| i.op == SALE)
+        .map(|i| i.key)
+        .collect();
     for request in source.requests().await? {
-        let outcome = match one(sink, &request, state, options, now, &mut customers).await {
+        let intent = open.contains(&mark_key(&request.number));
+        let outcome = match one(sink, &request, state, options, now, intent, &mut customers).await {
             Ok(o) => o,
             Err(e) if e.class == ErrorClass::Fatal => return Err(Error::Target(e)),
             Err(e) if e.class == ErrorClass::Rejected => {
@@ -654,6 +670,7 @@ pub async fn send(
             Err(e) => RequestOutcome::Pending { message: e.message },
         };
         if let RequestOutcome::Rejected { message } = &outcome {
+            // A note for people; it never stands in for the ledger's intent.
             state
                 .set_cursor(&mark_key(&request.number), &format!("rejected: {message}"))
                 .await?;
@@ -667,19 +684,34 @@ fn round5(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(5, RoundingStrategy::MidpointAwayFromZero)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn one(
     sink: &dyn SaleSink,
     request: &FulfillmentRequest,
     state: &dyn StateStore,
     options: &FulfillmentOptions,
     now: DateTime<Utc>,
+    intent: bool,
     customers: &mut BTreeMap<String, String>,
 ) -> std::result::Result<RequestOutcome, TargetError> {
-    let store = |e: Error| TargetError::fatal(e.to_string());
+    let store = |e: Error| TargetError::fatal(e.to_string()).with_source(e);
     let key = mark_key(&request.number);
     let mark = state.cursor(&key).await.map_err(store)?;
     if mark.as_deref().is_some_and(|m| m.starts_with(PROCESSED)) {
         return Ok(RequestOutcome::AlreadyProcessed);
+    }
+    // Sent before, its answer unknown: the sale may exist. Looked up before anything else,
+    // whatever else happened to the request since (a refusal, a change of hours).
+    if intent || mark.as_deref() == Some(STARTED) {
+        if let Some(id) = sink.find_sale(&request.number).await? {
+            state
+                .set_cursor(&key, &format!("{PROCESSED}:{id}"))
+                .await
+                .map_err(store)?;
+            state.close_intent(&key, SALE).await.map_err(store)?;
+            return Ok(RequestOutcome::Found { sale_id: id });
+        }
+        state.close_intent(&key, SALE).await.map_err(store)?;
     }
     if now < request.created_at + chrono::Duration::hours(i64::from(options.hold_hours)) {
         return Ok(RequestOutcome::Held);
@@ -692,16 +724,6 @@ async fn one(
         return Ok(RequestOutcome::Waiting);
     }
     validate(request).map_err(TargetError::rejected)?;
-    // Started before but never recorded: the sale may exist.
-    if mark.as_deref() == Some(STARTED)
-        && let Some(id) = sink.find_sale(&request.number).await?
-    {
-        state
-            .set_cursor(&key, &format!("{PROCESSED}:{id}"))
-            .await
-            .map_err(store)?;
-        return Ok(RequestOutcome::Found { sale_id: id });
-    }
     // The customer: by e-mail, or created with the ship-to address.
     let customer = match customers.get(&request.email) {
         Some(id) => id.clone(),
@@ -780,13 +802,24 @@ async fn one(
         lines,
         payment: options.payment_type_id.clone().map(|p| (p, total)),
     };
-    // Recorded before the POST: a crash after it leaves a trail to look the sale up by.
-    state.set_cursor(&key, STARTED).await.map_err(store)?;
+    // Recorded before the POST: whatever happens to the answer, the next run looks the sale
+    // up by its `source_id` before sending again.
+    state
+        .open_intent(&Intent {
+            key: key.clone(),
+            op: SALE.into(),
+            marker: request.number.clone(),
+            at: now.to_rfc3339(),
+            after: None,
+        })
+        .await
+        .map_err(store)?;
     let id = sink.create_sale(&draft).await?;
     state
         .set_cursor(&key, &format!("{PROCESSED}:{id}"))
         .await
         .map_err(store)?;
+    state.close_intent(&key, SALE).await.map_err(store)?;
     Ok(RequestOutcome::Created { sale_id: id })
 }
 

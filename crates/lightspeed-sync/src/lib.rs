@@ -1,45 +1,30 @@
-//! The sync planner and executor: PIM records through a mapping into a Lightspeed catalog,
-//! as a plan you can read, applied with checkpoints, resumable, never duplicating.
+//! The sync engine for Lightspeed: its three flows, each behind traits with an in-memory
+//! implementation and a conformance suite that every implementation passes.
 //!
-//! The data path, one direction:
+//! - [`catalog`]: PIM records through a mapping into an eCom catalog, as a plan you can read,
+//!   applied with checkpoints and a write-ahead ledger, resumable, never duplicating and never
+//!   dropping a mapped field ([`CatalogSync`], [`EcomTarget`] with feature `ecom`).
+//! - [`pool`]: the inventory pool ([`InventorySink`](pool::InventorySink), memory and
+//!   SQLite), filled from X-Series, primary and secondary (feature `xseries`).
+//! - [`fulfillment`] (feature `xseries`): fulfillment requests -> X-Series register sales,
+//!   once and only once.
 //!
-//! ```text
-//! RecordSource -> Mapping -> rows -> items (grouped by parent) --+
-//!                                                                +--> planner -> Plan -> executor -> CatalogTarget
-//! CatalogTarget::list (full reconcile) or StateStore -----------+                   |  checkpoints
-//!                                                                                    +--> Report + StateStore
-//! ```
-//!
-//! - [`source`]: [`RecordSource`](source::RecordSource), CSV / JSON / NDJSON files, memory.
-//! - [`item`]: desired and actual items; rows with a `parent` become one product with variants.
-//! - [`state`]: [`StateStore`](state::StateStore), SQLite (default) and memory.
-//! - [`target`]: [`CatalogTarget`](target::CatalogTarget), the operations, a memory target;
-//!   [`EcomTarget`] (feature `ecom`) for Lightspeed eCom.
-//! - [`planner`] and [`plan`]: the plan as data, JSON and `terraform plan`-like text.
-//! - [`executor`]: apply with bounded concurrency, checkpoints, progress, per-item outcomes.
-//! - [`sync`](mod@sync): one pass end to end.
-//! - [`pool`]: the inventory pool ([`InventorySink`](pool::InventorySink), memory and SQLite);
-//!   [`inventory`] (feature `xseries`): X-Series -> pool, primary and secondary;
-//!   [`fulfillment`] (feature `xseries`): fulfillment requests -> X-Series register sales.
-//!
-//! Every trait has an in-memory implementation and a conformance suite (`conformance`
-//! modules) that every implementation passes.
+//! Shared by the flows: [`source`] (where records come from: CSV, JSON, NDJSON, memory, your
+//! own), [`state`] (what is remembered between runs: SQLite by default, memory; with the
+//! ledger of intents), [`error`].
 //!
 //! # Getting started
 //!
 //! ```
 //! use lightspeed_mapping::{Mapping, Options};
-//! use lightspeed_sync::source::MemorySource;
-//! use lightspeed_sync::state::MemoryStateStore;
-//! use lightspeed_sync::sync::{Sync, SyncOptions};
-//! use lightspeed_sync::target::MemoryTarget;
+//! use lightspeed_sync::{CatalogSync, MemorySource, MemoryStateStore, MemoryTarget, Outcome};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mapping = Mapping::from_json(
 //!     r#"{"key": "sku", "product_mappings": [
 //!         {"pim_attribute": "name", "lightspeed_field": "title"},
-//!         {"pim_attribute": "price", "lightspeed_field": "price_incl",
+//!         {"pim_attribute": "price", "lightspeed_field": "price",
 //!          "transformation": {"type": "parse_number", "parameters": {"decimal_separator": ","}}}
 //!     ]}"#,
 //!     &Options::default(),
@@ -48,14 +33,15 @@
 //!     serde_json::json!({"sku": "LW-001", "name": "Luxury Leather Wallet", "price": "89,95"}),
 //! ]);
 //! let (target, state) = (MemoryTarget::new(), MemoryStateStore::new());
-//! let sync = Sync { source: &source, mapping: &mapping, target: &target, state: &state,
-//!                   options: SyncOptions::default() };
+//! // The mapping is checked against the target's schema here: `price` is the accepted
+//! // spelling of `price_incl`, a typo would be refused with its rule path.
+//! let sync = CatalogSync::new(&source, &mapping, &target, &state)?;
 //! let (plan, report) = sync.run().await?;
 //! println!("{}", plan.render());
-//! assert_eq!(report.count(lightspeed_sync::executor::Outcome::Created), 1);
+//! assert_eq!(report.count(Outcome::Created), 1);
 //! // A second run with nothing changed writes nothing.
 //! let (_, again) = sync.run().await?;
-//! assert_eq!(again.count(lightspeed_sync::executor::Outcome::Unchanged), 1);
+//! assert_eq!(again.count(Outcome::Unchanged), 1);
 //! # Ok(()) }
 //! ```
 
@@ -69,24 +55,20 @@ struct SyncGuide;
 #[doc = include_str!("../../../docs/xseries-flows.md")]
 struct XSeriesGuide;
 
-pub mod diff;
-#[cfg(feature = "ecom")]
-pub mod ecom_target;
+pub mod catalog;
 pub mod error;
-pub mod executor;
 #[cfg(feature = "xseries")]
 pub mod fulfillment;
-#[cfg(feature = "xseries")]
-pub mod inventory;
-pub mod item;
-pub mod plan;
-pub mod planner;
 pub mod pool;
 pub mod source;
 pub mod state;
-pub mod sync;
-pub mod target;
 
 #[cfg(feature = "ecom")]
-pub use ecom_target::EcomTarget;
-pub use error::{Error, ErrorClass, Result, TargetError};
+pub use catalog::EcomTarget;
+pub use catalog::{
+    CatalogSync, CatalogTarget, CreateMissing, MemoryTarget, Outcome, Plan, PlanOptions, Reconcile,
+    Report, SyncOptions,
+};
+pub use error::{Error, ErrorClass, ErrorKind, Result, TargetError};
+pub use source::{FileSource, MemorySource, RecordSource};
+pub use state::{MemoryStateStore, SqliteStateStore, StateStore};

@@ -170,11 +170,12 @@ impl FileSource {
     /// A file whose format follows from its extension.
     pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
-        let format = FileFormat::from_path(&path).ok_or_else(|| Error::Source {
-            source_name: path.display().to_string(),
-            message:
-                "unknown format: use .csv, .json, .ndjson or .jsonl, or FileSource::with_format"
-                    .into(),
+        let format = FileFormat::from_path(&path).ok_or_else(|| {
+            Error::source_error(
+                path.display().to_string(),
+                "unknown format: use .csv, .json, .ndjson or .jsonl, or FileSource::with_format",
+                None,
+            )
         })?;
         Ok(Self::with_format(path, format))
     }
@@ -194,13 +195,14 @@ impl RecordSource for FileSource {
     }
 
     async fn read(&self) -> Result<SourceBatch> {
-        let bytes = std::fs::read(&self.path).map_err(|e| Error::Source {
-            source_name: self.name.clone(),
-            message: e.to_string(),
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| Error::Source {
-            source_name: self.name.clone(),
-            message: format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+        let bytes = std::fs::read(&self.path)
+            .map_err(|e| Error::source_error(&self.name, "cannot be read", Some(Box::new(e))))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Error::source_error(
+                &self.name,
+                format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+                Some(Box::new(e)),
+            )
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         Ok(match self.format {
@@ -277,19 +279,23 @@ pub fn parse_csv(name: &str, text: &str) -> SourceBatch {
 }
 
 fn parse_json(name: &str, text: &str) -> Result<SourceBatch> {
-    let value: Json = serde_json::from_str(text).map_err(|e| Error::Source {
-        source_name: name.to_string(),
-        message: format!(
-            "not a JSON array (line {}, column {}): {e}",
-            e.line(),
-            e.column()
-        ),
+    let value: Json = serde_json::from_str(text).map_err(|e| {
+        Error::source_error(
+            name,
+            format!(
+                "not a JSON array (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+            Some(Box::new(e)),
+        )
     })?;
     let Json::Array(items) = value else {
-        return Err(Error::Source {
-            source_name: name.to_string(),
-            message: "expected a JSON array of records".into(),
-        });
+        return Err(Error::source_error(
+            name,
+            "expected a JSON array of records",
+            None,
+        ));
     };
     let mut batch = SourceBatch::default();
     for (i, item) in items.into_iter().enumerate() {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::item::{ActualItem, DesiredItem, DesiredVariant, Fields, image_name};
+use super::item::{ActualItem, DesiredImage, DesiredItem, DesiredVariant, Fields, LiteMap};
 
 /// One changed field, before and after (`variants[TS-M].price_incl`, `texts.en.title`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,21 +19,32 @@ pub struct Change {
     pub after: Json,
 }
 
-/// Ids the target gave the item's relations: the brand's, and each category path's.
+/// Ids the target gave an item's references: per reference field, the ids of the names the
+/// target has, in the item's order (names it lacks are left out, and listed in `missing`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Resolved {
-    /// The brand's id (`None`: no brand, or one to be created first).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub brand: Option<String>,
-    /// Category ids, in the item's order.
+    /// Ids by reference field (`brand` → `["12"]`, `categories` → `["3", "4"]`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub refs: BTreeMap<String, Vec<String>>,
+    /// Names the target does not have (yet): `brand "Acme"`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub categories: Vec<String>,
+    pub missing: Vec<String>,
+}
+
+impl Resolved {
+    /// The id a one-of reference resolved to.
+    pub fn one(&self, field: &str) -> Option<&str> {
+        self.refs
+            .get(field)
+            .and_then(|ids| ids.first())
+            .map(String::as_str)
+    }
 }
 
 /// The writes that bring an actual item to the desired one.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemDiff<'a> {
-    /// Product fields of the default language, with the brand as `brand` (an id).
+    /// Product fields of the default language, and one-of references (`brand`, as an id).
     pub product: Vec<Change>,
     /// Texts per other language.
     pub texts: BTreeMap<String, Vec<Change>>,
@@ -43,19 +54,21 @@ pub struct ItemDiff<'a> {
     pub update_variants: Vec<(String, String, Vec<Change>)>,
     /// Variants to delete: (id, sku).
     pub remove_variants: Vec<(String, String)>,
-    /// Images to add: (source URL, position).
-    pub add_images: Vec<(String, i64)>,
+    /// Images to add: (image, position).
+    pub add_images: Vec<(&'a DesiredImage, i64)>,
     /// Images to delete: ids.
     pub remove_images: Vec<String>,
     /// Images to move: (id, position).
     pub move_images: Vec<(String, i64)>,
-    /// Categories to link (ids).
-    pub link_categories: Vec<String>,
-    /// Category links to remove (link ids).
-    pub unlink_categories: Vec<String>,
+    /// Links to make: (reference field, referenced id).
+    pub link: Vec<(String, String)>,
+    /// Links to remove: (reference field, link id).
+    pub unlink: Vec<(String, String)>,
 }
 
-fn same(a: &Json, b: &Json) -> bool {
+/// Whether two values are the same as far as a target is concerned: numbers by decimal value
+/// (the target may write `"0.250"` for `0.25`), `null` as the empty text.
+pub fn same(a: &Json, b: &Json) -> bool {
     if a == b {
         return true;
     }
@@ -103,17 +116,7 @@ impl<'a> ItemDiff<'a> {
             product: changes(&String::new, &desired.fields, &actual.fields),
             ..ItemDiff::default()
         };
-        if desired.brand.is_some() {
-            let after = resolved.brand.clone().map_or(Json::Null, Json::from);
-            let before = actual.brand.clone().map_or(Json::Null, Json::from);
-            if !same(&before, &after) {
-                diff.product.push(Change {
-                    field: "brand".into(),
-                    before,
-                    after,
-                });
-            }
-        }
+        diff.references(desired, actual, resolved);
         for (lang, texts) in &desired.texts {
             let none = Fields::new();
             let have = actual.texts.get(lang).unwrap_or(&none);
@@ -122,8 +125,52 @@ impl<'a> ItemDiff<'a> {
                 diff.texts.insert(lang.clone(), c);
             }
         }
-        // Variants by SKU; a variant without SKU (the default one eCom makes with a product)
-        // is claimed by the first desired SKU the target lacks.
+        diff.variants(desired, actual);
+        if let Some(images) = &desired.images {
+            diff.images(images, actual);
+        }
+        diff
+    }
+
+    /// References the item names: one-of references are product fields, lists are links. A
+    /// reference field the item does not name is left as the target has it; a name the
+    /// target lacks changes nothing (the item stays incomplete until it exists).
+    fn references(&mut self, desired: &DesiredItem, actual: &ActualItem, resolved: &Resolved) {
+        let none = LiteMap::new();
+        for (field, refs) in &desired.refs {
+            let have = actual.refs.get(field).unwrap_or(&none);
+            let ids = resolved.refs.get(field).map_or(&[][..], Vec::as_slice);
+            if !refs.is_list() {
+                let Some(after) = ids.first() else { continue };
+                let before = have.iter().next().map(|(id, _)| id.clone());
+                if before.as_deref() != Some(after.as_str()) {
+                    self.product.push(Change {
+                        field: field.clone(),
+                        before: before.map_or(Json::Null, Json::from),
+                        after: Json::from(after.clone()),
+                    });
+                }
+                continue;
+            }
+            for id in ids {
+                if !have.contains_key(id) {
+                    self.link.push((field.clone(), id.clone()));
+                }
+            }
+            // Links to records the item no longer names; kept while a name is unresolved,
+            // since it may be the one that resolves to it.
+            let complete = ids.len() == refs.names().len();
+            for (id, link) in have.iter() {
+                if complete && !ids.contains(id) {
+                    self.unlink.push((field.clone(), link.clone()));
+                }
+            }
+        }
+    }
+
+    /// Variants by SKU; a variant without SKU (the default one eCom makes with a product) is
+    /// claimed by the first desired SKU the target lacks.
+    fn variants(&mut self, desired: &'a DesiredItem, actual: &ActualItem) {
         let mut claimed: Vec<&str> = Vec::new();
         for v in &desired.variants {
             let have = actual.variant(&v.sku).or_else(|| {
@@ -132,81 +179,69 @@ impl<'a> ItemDiff<'a> {
                     .iter()
                     .find(|a| a.sku.is_empty() && !claimed.contains(&a.id.as_str()))
             });
-            match have {
-                None => diff.add_variants.push(v),
-                Some(have) => {
-                    claimed.push(have.id.as_str());
-                    let mut c =
-                        changes(&|| format!("variants[{}].", v.sku), &v.fields, &have.fields);
-                    if have.title != v.title {
-                        c.push(Change {
-                            field: format!("variants[{}].title", v.sku),
-                            before: Json::from(have.title.clone()),
-                            after: Json::from(v.title.clone()),
-                        });
-                    }
-                    if have.sku != v.sku {
-                        c.insert(
-                            0,
-                            Change {
-                                field: format!("variants[{}].sku", v.sku),
-                                before: Json::from(have.sku.clone()),
-                                after: Json::from(v.sku.clone()),
-                            },
-                        );
-                    }
-                    if !c.is_empty() {
-                        diff.update_variants
-                            .push((have.id.clone(), v.sku.clone(), c));
-                    }
-                }
+            let Some(have) = have else {
+                self.add_variants.push(v);
+                continue;
+            };
+            claimed.push(have.id.as_str());
+            let mut c = changes(&|| format!("variants[{}].", v.sku), &v.fields, &have.fields);
+            if have.title != v.title {
+                c.push(Change {
+                    field: format!("variants[{}].title", v.sku),
+                    before: Json::from(have.title.clone()),
+                    after: Json::from(v.title.clone()),
+                });
+            }
+            if have.sku != v.sku {
+                c.insert(
+                    0,
+                    Change {
+                        field: format!("variants[{}].sku", v.sku),
+                        before: Json::from(have.sku.clone()),
+                        after: Json::from(v.sku.clone()),
+                    },
+                );
+            }
+            if !c.is_empty() {
+                self.update_variants
+                    .push((have.id.clone(), v.sku.clone(), c));
             }
         }
         for have in &actual.variants {
             if !claimed.contains(&have.id.as_str()) {
-                diff.remove_variants
+                self.remove_variants
                     .push((have.id.clone(), have.sku.clone()));
             }
         }
-        // Images by source URL where the sync created them, else by the name the target
-        // derived from the file name.
+    }
+
+    /// Images by source URL where the sync created them, else by the name the target derived
+    /// from the file name.
+    fn images(&mut self, images: &'a [DesiredImage], actual: &ActualItem) {
         let mut kept = Vec::new();
-        for (position, url) in desired.images.iter().enumerate() {
+        for (position, image) in images.iter().enumerate() {
             let position = position as i64 + 1;
-            let name = image_name(url);
+            let name = image.name();
             let found = actual.images.iter().find(|i| {
                 !kept.contains(&i.id)
-                    && (i.source.as_deref() == Some(url.as_str())
-                        || (i.source.is_none() && i.name == name))
+                    && (i.source.as_deref() == Some(image.src.as_str()) && i.name == name
+                        || i.source.is_none() && i.name == name)
             });
             match found {
                 Some(i) => {
                     kept.push(i.id.clone());
                     if i.position != position {
-                        diff.move_images.push((i.id.clone(), position));
+                        self.move_images.push((i.id.clone(), position));
                     }
                 }
-                None => diff.add_images.push((url.clone(), position)),
+                None => self.add_images.push((image, position)),
             }
         }
         for i in &actual.images {
             if !kept.contains(&i.id) {
-                diff.remove_images.push(i.id.clone());
+                self.remove_images.push(i.id.clone());
             }
         }
-        if !desired.categories.is_empty() || !actual.categories.is_empty() {
-            for id in &resolved.categories {
-                if !actual.categories.contains_key(id) {
-                    diff.link_categories.push(id.clone());
-                }
-            }
-            for (category, link) in &actual.categories {
-                if !resolved.categories.contains(category) {
-                    diff.unlink_categories.push(link.clone());
-                }
-            }
-        }
-        diff
     }
 
     /// Whether nothing needs writing.
@@ -219,8 +254,8 @@ impl<'a> ItemDiff<'a> {
             && self.add_images.is_empty()
             && self.remove_images.is_empty()
             && self.move_images.is_empty()
-            && self.link_categories.is_empty()
-            && self.unlink_categories.is_empty()
+            && self.link.is_empty()
+            && self.unlink.is_empty()
     }
 
     /// Every change as (field, before, after), for plans and reports.
@@ -250,11 +285,11 @@ impl<'a> ItemDiff<'a> {
                 after: Json::Null,
             });
         }
-        for (url, _) in &self.add_images {
+        for (image, _) in &self.add_images {
             out.push(Change {
                 field: "images".into(),
                 before: Json::Null,
-                after: Json::from(url.clone()),
+                after: Json::from(image.src.clone()),
             });
         }
         for id in &self.remove_images {
@@ -271,17 +306,17 @@ impl<'a> ItemDiff<'a> {
                 after: Json::from(self.move_images.len()),
             });
         }
-        for id in &self.link_categories {
+        for (field, id) in &self.link {
             out.push(Change {
-                field: "categories".into(),
+                field: field.clone(),
                 before: Json::Null,
-                after: Json::from(format!("category {id}")),
+                after: Json::from(format!("link to {id}")),
             });
         }
-        for id in &self.unlink_categories {
+        for (field, link) in &self.unlink {
             out.push(Change {
-                field: "categories".into(),
-                before: Json::from(format!("link {id}")),
+                field: field.clone(),
+                before: Json::from(format!("link {link}")),
                 after: Json::Null,
             });
         }
@@ -289,7 +324,7 @@ impl<'a> ItemDiff<'a> {
     }
 
     /// API calls an update takes: one per changed resource (the product, each variant, each
-    /// language, each image and category link).
+    /// language, each image and link).
     pub fn update_calls(&self) -> u64 {
         (!self.product.is_empty()) as u64
             + self.texts.len() as u64
@@ -299,24 +334,45 @@ impl<'a> ItemDiff<'a> {
                 + self.add_images.len()
                 + self.remove_images.len()
                 + self.move_images.len()
-                + self.link_categories.len()
-                + self.unlink_categories.len()) as u64
+                + self.link.len()
+                + self.unlink.len()) as u64
     }
 }
 
 /// API calls a create takes: the product, the default variant's update, one per further
-/// variant, image, category link and other language.
-pub fn create_calls(item: &DesiredItem, resolved: &Resolved) -> u64 {
+/// variant, image, link and other language.
+pub fn create_calls(item: &DesiredItem) -> u64 {
+    let links: usize = item
+        .refs
+        .values()
+        .filter(|r| r.is_list())
+        .map(|r| r.names().len())
+        .sum();
     2 + item.variants.len().saturating_sub(1) as u64
-        + item.images.len() as u64
-        + resolved.categories.len().max(item.categories.len()) as u64
+        + item.images.as_ref().map_or(0, Vec::len) as u64
+        + links as u64
         + item.texts.len() as u64
+}
+
+/// Whether an item names a reference whose id is not known yet.
+pub fn is_resolved(item: &DesiredItem, resolved: &Resolved) -> bool {
+    item.refs
+        .iter()
+        .all(|(field, refs)| resolved.refs.get(field).map_or(0, Vec::len) == refs.names().len())
+}
+
+/// Refs of one kind by name, to compare in tests and checks.
+pub fn names(item: &DesiredItem, field: &str) -> Vec<String> {
+    item.refs
+        .get(field)
+        .map(|r| r.names().to_vec())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::item::{ActualImage, ActualVariant};
+    use crate::catalog::item::{ActualImage, ActualVariant, Refs};
     use serde_json::json;
 
     fn desired() -> DesiredItem {
@@ -333,10 +389,31 @@ mod tests {
                 options: BTreeMap::new(),
                 fields: Fields::from_iter([("price_incl".into(), json!(19.9))]),
             }],
-            images: vec!["https://x/front.jpg".into(), "https://x/back.jpg".into()],
-            categories: vec!["Men".into()],
-            brand: None,
+            images: Some(vec![
+                DesiredImage {
+                    src: "https://x/front.jpg".into(),
+                    title: None,
+                },
+                DesiredImage {
+                    src: "https://x/back.jpg".into(),
+                    title: None,
+                },
+            ]),
+            refs: BTreeMap::from([
+                ("categories".into(), Refs::Paths(vec!["Men".into()])),
+                ("brand".into(), Refs::One("Acme".into())),
+            ]),
             origin: vec![],
+        }
+    }
+
+    fn resolved() -> Resolved {
+        Resolved {
+            refs: BTreeMap::from([
+                ("categories".into(), vec!["c1".into()]),
+                ("brand".into(), vec!["b1".into()]),
+            ]),
+            missing: vec![],
         }
     }
 
@@ -371,28 +448,61 @@ mod tests {
                     position: 2,
                 },
             ],
-            categories: crate::item::LiteMap::from_iter([("c1".into(), "l1".into())]),
+            refs: BTreeMap::from([
+                (
+                    "categories".into(),
+                    LiteMap::from_iter([("c1".into(), "l1".into())]),
+                ),
+                (
+                    "brand".into(),
+                    LiteMap::from_iter([("b1".into(), String::new())]),
+                ),
+            ]),
             ..Default::default()
         };
-        let resolved = Resolved {
-            brand: None,
-            categories: vec!["c1".into()],
-        };
-        let diff = ItemDiff::new(&d, Some(&actual), &resolved);
+        let diff = ItemDiff::new(&d, Some(&actual), &resolved());
         assert!(diff.is_empty(), "{diff:?}");
     }
 
     #[test]
     fn a_new_item_needs_everything_and_counts_its_calls() {
         let d = desired();
-        let resolved = Resolved {
-            brand: None,
-            categories: vec!["c1".into()],
-        };
-        let diff = ItemDiff::new(&d, None, &resolved);
+        let diff = ItemDiff::new(&d, None, &resolved());
         assert_eq!(diff.add_variants.len(), 1);
         assert_eq!(diff.add_images.len(), 2);
-        assert_eq!(diff.link_categories, ["c1"]);
-        assert_eq!(create_calls(&d, &resolved), 2 + 2 + 1 + 1);
+        assert_eq!(diff.link, [("categories".to_string(), "c1".to_string())]);
+        assert!(
+            diff.product
+                .iter()
+                .any(|c| c.field == "brand" && c.after == "b1")
+        );
+        assert_eq!(create_calls(&d), 2 + 2 + 1 + 1);
+        assert!(is_resolved(&d, &resolved()));
+        assert!(!is_resolved(&d, &Resolved::default()));
+    }
+
+    #[test]
+    fn unnamed_references_and_unmapped_images_are_left_alone() {
+        let mut d = desired();
+        d.refs.clear();
+        d.images = None;
+        let actual = ActualItem {
+            images: vec![ActualImage {
+                id: "i9".into(),
+                name: "by-hand".into(),
+                source: None,
+                position: 1,
+            }],
+            refs: BTreeMap::from([(
+                "categories".into(),
+                LiteMap::from_iter([("c9".into(), "l9".into())]),
+            )]),
+            ..Default::default()
+        };
+        let diff = ItemDiff::new(&d, Some(&actual), &Resolved::default());
+        assert!(
+            diff.remove_images.is_empty() && diff.unlink.is_empty(),
+            "{diff:?}"
+        );
     }
 }

@@ -1,35 +1,52 @@
 //! The executor: applies exactly a given plan, item by item, with bounded concurrency,
 //! checkpointing each outcome in the state store as soon as the target confirms it.
 //!
-//! - Taxonomy steps (brands, categories) run first, in order; their ids resolve the items.
-//! - Before updates, one call lists what changed in the target since the state last saw it;
-//!   an item changed behind the sync's back is read again and re-planned, not overwritten.
-//! - Before a create, the target is asked whether the item already exists (by SKU, or, after
-//!   an interrupted run, by title among products created since), so a retry never duplicates.
-//! - A refused item fails with the API's message; an item that keeps failing transiently stays
-//!   pending for the next run; only authentication or configuration errors stop the run.
+//! [`apply`] runs these steps, each a function below:
+//!
+//! 1. [`Run::recover`]: creates whose answer a crash (or a dropped connection, or a cancelled
+//!    future) lost are found again by the marker their intent recorded, and remembered.
+//! 2. [`Run::create_references`]: the brands, categories, tags... the items need, in order
+//!    (parents first); their ids resolve the items.
+//! 3. [`Run::drift`]: one call lists what changed in the target since the state last saw it;
+//!    an item changed behind the sync's back is read again and re-planned, not overwritten.
+//! 4. [`Run::prepare`]: each step's write, decided against the target's current view (a
+//!    create whose item turns out to exist, by the state or by SKU, becomes an update).
+//! 5. [`Run::create_items`]: each create's intent is recorded (durably) before its write,
+//!    and closed once the new id is recorded.
+//! 6. [`Run::complete_creates`]: what creates leave unknown (eCom's default variants), for
+//!    all of them at once.
+//! 7. [`Run::finish`]: updates (and the rest of each create), archives, deletes.
+//! 8. [`Run::end`]: the run's cursors.
+//!
+//! A refused item fails with the API's message; an item that keeps failing transiently stays
+//! pending for the next run; an item is complete (its fingerprint recorded) only when all of
+//! it is: a reference that could not be created, a failed image or variant leave it pending.
+//! Only authentication or configuration errors stop the run.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use async_trait::async_trait;
+use chrono::{SecondsFormat, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::diff::ItemDiff;
+use super::diff::{ItemDiff, Resolved};
+use super::item::ActualItem;
+use super::plan::{Action, Plan, Step};
+use super::target::{
+    Applied, CatalogTarget, Checkpoint, NoCheckpoint, Operation, ReadScope, References, is_fatal,
+};
 use crate::error::{Error, ErrorClass, Result, TargetError};
-use crate::item::ActualItem;
-use crate::plan::{Action, Plan, Step};
-use crate::planner::resolve;
-use crate::state::{ItemState, ProgressMark, StateStore};
-use crate::target::{Applied, CatalogTarget, Checkpoint, Operation, Taxonomy};
+use crate::state::{Intent, ItemState, ProgressMark, StateStore};
 
-/// The cursor set while a run is under way (cleared when it ends with nothing pending): the
-/// time the next run's lookups before create reach back to.
-pub const UNFINISHED_SINCE: &str = "unfinished_since";
 /// The cursor of the last run's end.
 pub const LAST_RUN: &str = "last_run";
+
+/// The ledger's name for a catalog create.
+pub const CREATE: &str = "create";
 
 /// Progress of an apply, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -91,9 +108,10 @@ pub enum Outcome {
     Unarchived,
     /// Deleted.
     Deleted,
-    /// Refused by the target (the message says why).
+    /// Refused by the target (the message says why); the next run tries again.
     Failed,
-    /// Kept failing transiently; the next run tries again.
+    /// Kept failing transiently, or not all of it could be written yet; the next run
+    /// finishes it.
     Pending,
     /// Not planned (the reason says why).
     Skipped,
@@ -102,7 +120,7 @@ pub enum Outcome {
 /// One step's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemReport {
-    /// The item's key.
+    /// The item's key (`brand:Acme` for a reference).
     pub key: String,
     /// How it ended.
     pub outcome: Outcome,
@@ -112,9 +130,9 @@ pub struct ItemReport {
     /// Where it came from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub origin: Vec<String>,
-    /// Whether it is a brand or category the items needed, not an item.
+    /// Whether it is a record the items refer to (a brand, a category), not an item.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub taxonomy: bool,
+    pub reference: bool,
 }
 
 /// What an apply did.
@@ -125,20 +143,33 @@ pub struct Report {
 }
 
 impl Report {
-    /// Items (brands and categories not counted) that ended as `outcome`.
+    /// Items (references not counted) that ended as `outcome`.
     pub fn count(&self, outcome: Outcome) -> usize {
         self.items
             .iter()
-            .filter(|i| i.outcome == outcome && !i.taxonomy)
+            .filter(|i| i.outcome == outcome && !i.reference)
             .count()
     }
 
-    /// Brands and categories created.
-    pub fn taxonomy_created(&self) -> usize {
+    /// References (brands, categories...) created.
+    pub fn references_created(&self) -> usize {
         self.items
             .iter()
-            .filter(|i| i.taxonomy && i.outcome == Outcome::Created)
+            .filter(|i| i.reference && i.outcome == Outcome::Created)
             .count()
+    }
+
+    /// Steps, items and references alike, that the next run must finish (pending or failed).
+    pub fn unfinished(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|i| matches!(i.outcome, Outcome::Pending | Outcome::Failed))
+            .count()
+    }
+
+    /// Whether everything planned was applied (skipped rows aside).
+    pub fn is_complete(&self) -> bool {
+        self.unfinished() == 0
     }
 
     /// Steps that did not end well (failed, pending, skipped), with their messages.
@@ -165,10 +196,10 @@ impl Report {
             self.count(Outcome::Pending),
             self.count(Outcome::Skipped),
         );
-        if self.taxonomy_created() > 0 {
+        if self.references_created() > 0 {
             out.push_str(&format!(
-                "  (and {} brands or categories created)\n",
-                self.taxonomy_created()
+                "  (and {} brands, categories or other references created)\n",
+                self.references_created()
             ));
         }
         for p in self.problems() {
@@ -189,6 +220,7 @@ impl Report {
     }
 }
 
+/// Saves each partial result of an operation as the item's state, not yet complete.
 struct StateCheckpoint<'a> {
     state: &'a dyn StateStore,
     key: &'a str,
@@ -219,8 +251,70 @@ fn report(step: &Step, outcome: Outcome, message: Option<String>) -> ItemReport 
         outcome,
         message,
         origin: step.origin.clone(),
-        taxonomy: matches!(step.action, Action::CreateBrand | Action::CreateCategory),
+        reference: step.action == Action::CreateReference,
     }
+}
+
+/// A step's write, decided against the target's current view.
+struct Job<'p> {
+    index: usize,
+    step: &'p Step,
+    op: Operation,
+    /// Whether the item was created in this run (its update finishes the create).
+    created: bool,
+}
+
+/// What does not change during a run.
+struct Ctx<'a> {
+    plan: &'a Plan,
+    target: &'a dyn CatalogTarget,
+    state: &'a dyn StateStore,
+    concurrency: usize,
+    scope: ReadScope,
+    progress: Option<ProgressFn>,
+    started: Instant,
+    done: AtomicUsize,
+}
+
+impl Ctx<'_> {
+    fn tick(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(p) = &self.progress {
+            let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+            p(Progress {
+                done,
+                total: self.plan.steps.len(),
+                rate: done as f64 / secs,
+            });
+        }
+    }
+
+    async fn mark(&self, step: &Step, mark: ProgressMark) -> Result<()> {
+        self.state
+            .set_progress(&self.plan.id, &step.key, &mark)
+            .await
+    }
+
+    /// A target error as the step's outcome (recorded), or the error that stops the run.
+    async fn failed(&self, step: &Step, e: TargetError) -> Result<ItemReport> {
+        let (outcome, mark) = match e.class {
+            ErrorClass::Fatal => return Err(Error::Target(e)),
+            ErrorClass::Rejected => (Outcome::Failed, ProgressMark::Failed(e.message.clone())),
+            ErrorClass::Transient => (Outcome::Pending, ProgressMark::Pending(e.message.clone())),
+        };
+        self.mark(step, mark).await?;
+        Ok(report(step, outcome, Some(e.message)))
+    }
+}
+
+/// One apply in progress: its context, the outcomes so far, and what the reference steps
+/// left behind.
+struct Run<'a> {
+    ctx: Ctx<'a>,
+    results: BTreeMap<usize, ItemReport>,
+    references: References,
+    /// Why a reference record is missing, by its step key (`brand:Acme`).
+    reference_failures: BTreeMap<String, TargetError>,
 }
 
 /// Applies `plan` to `target`, recording in `state`. Returns the per-item report; fails only
@@ -231,449 +325,611 @@ pub async fn apply(
     state: &dyn StateStore,
     options: &ApplyOptions,
 ) -> Result<Report> {
-    let started = Instant::now();
-    let total = plan.steps.len();
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let tick = || {
-        let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        if let Some(p) = &options.progress {
-            let secs = started.elapsed().as_secs_f64().max(1e-3);
-            p(Progress {
-                done: d,
-                total,
-                rate: d as f64 / secs,
-            });
-        }
-    };
-    let writes = plan.steps.iter().any(|s| s.op.is_some());
-    let unfinished = state.cursor(UNFINISHED_SINCE).await?;
-    if writes && unfinished.is_none() {
-        state.set_cursor(UNFINISHED_SINCE, &plan.created_at).await?;
-    }
-    let mut results: BTreeMap<usize, ItemReport> = BTreeMap::new();
-
-    // Taxonomy first, in order.
-    let mut taxonomy = plan.taxonomy.clone();
-    for (i, step) in plan.steps.iter().enumerate() {
-        let Some(op @ (Operation::CreateBrand { .. } | Operation::CreateCategory { .. })) =
-            step.op.as_deref()
-        else {
-            continue;
-        };
-        // A category's parent was created by an earlier step, or existed.
-        let resolved;
-        let op = match op {
-            Operation::CreateCategory { path, .. } => {
-                let parent = path
-                    .rsplit_once(" > ")
-                    .and_then(|(p, _)| taxonomy.categories.get(p).cloned());
-                resolved = Operation::CreateCategory {
-                    path: path.clone(),
-                    parent,
-                };
-                &resolved
-            }
-            other => other,
-        };
-        let outcome = match target.apply(op, &crate::target::NoCheckpoint).await {
-            Ok(Applied::Created(id)) => {
-                match op {
-                    Operation::CreateBrand { title } => taxonomy.brands.insert(title.clone(), id),
-                    Operation::CreateCategory { path, .. } => {
-                        taxonomy.categories.insert(path.clone(), id)
-                    }
-                    _ => None,
-                };
-                report(step, Outcome::Created, None)
-            }
-            Ok(other) => report(
-                step,
-                Outcome::Failed,
-                Some(format!("unexpected answer {other:?}")),
-            ),
-            Err(e) if e.class == ErrorClass::Fatal => return Err(Error::Target(e)),
-            Err(e) => report(
-                step,
-                if e.class == ErrorClass::Rejected {
-                    Outcome::Failed
-                } else {
-                    Outcome::Pending
-                },
-                Some(e.message),
-            ),
-        };
-        results.insert(i, outcome);
-        tick();
-    }
-
-    // Edits behind the sync's back since the state last saw the items.
-    let since = state.cursor(LAST_RUN).await?;
-    let has_updates = plan
+    let references: BTreeSet<String> = plan
         .steps
         .iter()
-        .any(|s| matches!(s.op.as_deref(), Some(Operation::Update { .. })));
-    let changed: BTreeMap<String, String> = match (&since, has_updates && !plan.full_reconcile) {
-        (Some(since), true) => match target.changed_since(since).await {
-            Ok(c) => c,
-            Err(e) if e.class == ErrorClass::Fatal => return Err(Error::Target(e)),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot check for concurrent edits; items are re-read");
-                BTreeMap::new()
+        .filter_map(|s| match s.op.as_deref() {
+            Some(Operation::Create { item, .. } | Operation::Update { item, .. }) => {
+                Some(item.refs.keys().cloned())
             }
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let mut run = Run {
+        ctx: Ctx {
+            plan,
+            target,
+            state,
+            concurrency: options.concurrency.max(1),
+            scope: ReadScope {
+                languages: options.languages.clone(),
+                references: references.into_iter().collect(),
+            },
+            progress: options.progress.clone(),
+            started: Instant::now(),
+            done: AtomicUsize::new(0),
         },
-        _ => BTreeMap::new(),
+        results: BTreeMap::new(),
+        references: plan.references.clone(),
+        reference_failures: BTreeMap::new(),
     };
-
-    let taxonomy = &taxonomy;
-    let changed = &changed;
-    let unfinished = unfinished.as_deref();
-    let pending: Vec<(usize, &Step)> = plan
-        .steps
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !results.contains_key(i))
-        .collect();
-    let concurrency = options.concurrency.max(1);
-
-    // 1. Decide each step's write against the target's current view.
-    let mut prepared = Vec::with_capacity(pending.len());
-    {
-        let mut stream = futures::stream::iter(pending)
-            .map(|(i, step)| async move {
-                (
-                    i,
-                    step,
-                    prepare(
-                        step, plan, target, state, taxonomy, changed, unfinished, options,
-                    )
-                    .await,
-                )
-            })
-            .buffer_unordered(concurrency);
-        while let Some((i, step, r)) = stream.next().await {
-            match r? {
-                Prepared::Done(rep) => {
-                    results.insert(i, rep);
-                    tick();
-                }
-                Prepared::Write(op) => prepared.push((i, step, *op)),
-            }
-        }
-    }
-    prepared.sort_by_key(|(i, _, _)| *i);
-
-    // 2. Creates, then what they leave unknown for all of them at once.
-    let (creates, others): (Vec<_>, Vec<_>) = prepared
+    recover(target, state, &run.ctx.scope).await?;
+    run.create_references().await?;
+    let changed = run.drift().await?;
+    let jobs = run.prepare(&changed).await?;
+    let (creates, others): (Vec<_>, Vec<_>) = jobs
         .into_iter()
-        .partition(|(_, _, op)| matches!(op, Operation::Create { .. }));
-    let mut follow_ups = Vec::new();
-    {
-        let mut stream = futures::stream::iter(creates)
-            .map(|(i, step, op)| async move {
-                let checkpoint = StateCheckpoint {
-                    state,
-                    key: &step.key,
-                };
-                (i, step, op.clone(), target.apply(&op, &checkpoint).await)
-            })
-            .buffer_unordered(concurrency);
-        while let Some((i, step, op, r)) = stream.next().await {
-            match r {
-                Ok(Applied::Item(actual)) => follow_ups.push((i, step, op, actual)),
-                Ok(other) => {
-                    results.insert(
-                        i,
-                        report(
-                            step,
-                            Outcome::Failed,
-                            Some(format!("unexpected answer {other:?}")),
-                        ),
-                    );
-                    tick();
-                }
-                Err(e) => {
-                    results.insert(i, classify(step, plan, state, e).await?);
-                    tick();
-                }
-            }
-        }
-    }
-    let mut partials: Vec<ActualItem> = follow_ups.iter().map(|(_, _, _, a)| a.clone()).collect();
-    if !partials.is_empty()
-        && let Err(e) = target.complete_creates(&mut partials).await
-    {
-        if e.class == ErrorClass::Fatal {
-            return Err(Error::Target(e));
-        }
-        for (i, step, _, _) in &follow_ups {
-            results.insert(*i, classify(step, plan, state, e.clone()).await?);
-            tick();
-        }
-        partials.clear();
-        follow_ups.clear();
-    }
-    let mut jobs: Vec<(usize, &Step, Operation, bool)> = others
+        .partition(|j| matches!(j.op, Operation::Create { .. }));
+    let created = run.create_items(creates).await?;
+    let mut jobs = run.complete_creates(created).await?;
+    jobs.extend(others);
+    run.finish(jobs).await?;
+    run.end().await
+}
+
+/// Finds what open create intents made (their answers were lost) and remembers it, so that
+/// nothing is created twice; closes the intents of creates that never landed. Runs at the
+/// start of every apply and plan; a no-op when no intent is open.
+pub async fn recover(
+    target: &dyn CatalogTarget,
+    state: &dyn StateStore,
+    scope: &ReadScope,
+) -> Result<usize> {
+    let intents: Vec<Intent> = state
+        .intents()
+        .await?
         .into_iter()
-        .map(|(i, step, op)| (i, step, op, false))
+        .filter(|i| i.op == CREATE)
         .collect();
-    for ((i, step, op, _), partial) in follow_ups.into_iter().zip(partials) {
-        if let Operation::Create { item, resolved } = op {
-            let complete = ItemDiff::new(&item, Some(&partial), &resolved).is_empty();
-            let fingerprint = complete.then(|| step.fingerprint.clone()).flatten();
+    if intents.is_empty() {
+        return Ok(0);
+    }
+    let found = target
+        .recover(&intents, scope)
+        .await
+        .map_err(Error::Target)?;
+    for intent in &intents {
+        if let Some(actual) = found.get(&intent.key) {
+            tracing::info!(key = %intent.key, id = %actual.id, "a create whose answer was lost is found by its marker");
             state
                 .put_item(
-                    &step.key,
+                    &intent.key,
                     &ItemState {
-                        actual: partial.clone(),
-                        fingerprint,
+                        actual: actual.clone(),
+                        fingerprint: None,
                     },
                 )
                 .await?;
-            if complete {
-                state
-                    .set_progress(&plan.id, &step.key, &ProgressMark::Done)
-                    .await?;
-                results.insert(i, report(step, Outcome::Created, None));
-                tick();
-            } else {
-                jobs.push((
-                    i,
-                    step,
-                    Operation::Update {
-                        before: partial,
-                        item,
-                        resolved,
-                    },
-                    true,
-                ));
-            }
         }
+        state.close_intent(&intent.key, CREATE).await?;
+    }
+    Ok(found.len())
+}
+
+impl<'a> Run<'a> {
+    /// Step 2: the reference records, in plan order (parents before children).
+    async fn create_references(&mut self) -> Result<()> {
+        let ctx = &self.ctx;
+        for (index, step) in ctx.plan.steps.iter().enumerate() {
+            let Some(Operation::CreateReference { field, name, .. }) = step.op.as_deref() else {
+                continue;
+            };
+            // A category's parent was created by an earlier step, or existed.
+            let parent_path = name.rsplit_once(" > ").map(|(p, _)| p);
+            let parent = parent_path.and_then(|p| self.references.id(field, p).map(str::to_string));
+            let outcome = match (parent_path, &parent) {
+                (Some(p), None) => {
+                    // As final as its parent's failure.
+                    let parent = self.reference_failures.get(&format!("{field}:{p}"));
+                    let why = parent.map_or("it is not in the target", |e| e.message.as_str());
+                    let e = TargetError {
+                        class: parent.map_or(ErrorClass::Transient, |e| e.class),
+                        message: format!("its parent {p:?} was not created: {why}"),
+                        source: None,
+                    };
+                    self.reference_failures.insert(step.key.clone(), e.clone());
+                    ctx.failed(step, e).await?
+                }
+                _ => {
+                    let op = Operation::CreateReference {
+                        field: field.clone(),
+                        name: name.clone(),
+                        parent,
+                    };
+                    match ctx.target.apply(&op, &NoCheckpoint).await {
+                        Ok(Applied::Created(id)) => {
+                            self.references.insert(field, name.clone(), id);
+                            report(step, Outcome::Created, None)
+                        }
+                        Ok(other) => {
+                            let e = TargetError::rejected(format!("unexpected answer {other:?}"));
+                            self.reference_failures.insert(step.key.clone(), e.clone());
+                            ctx.failed(step, e).await?
+                        }
+                        Err(e) => {
+                            if !is_fatal(&e) {
+                                self.reference_failures.insert(step.key.clone(), e.clone());
+                            }
+                            ctx.failed(step, e).await?
+                        }
+                    }
+                }
+            };
+            self.results.insert(index, outcome);
+            ctx.tick();
+        }
+        Ok(())
     }
 
-    // 3. Everything else: updates (and the rest of each create), archives, deletes.
-    let mut stream = futures::stream::iter(jobs)
-        .map(|(i, step, op, created)| async move {
-            (i, finish(step, plan, target, state, &op, created).await)
-        })
-        .buffer_unordered(concurrency);
-    let mut fatal = None;
-    while let Some((i, r)) = stream.next().await {
-        match r {
-            Ok(rep) => {
-                results.insert(i, rep);
-            }
+    /// Step 3: edits made behind the sync's back since the last run (a trusted-state plan
+    /// with updates only; a reconcile has just read everything).
+    async fn drift(&self) -> Result<BTreeMap<String, String>> {
+        let ctx = &self.ctx;
+        let has_updates = ctx
+            .plan
+            .steps
+            .iter()
+            .any(|s| matches!(s.op.as_deref(), Some(Operation::Update { .. })));
+        if !has_updates || ctx.plan.full_reconcile {
+            return Ok(BTreeMap::new());
+        }
+        let Some(since) = ctx.state.cursor(LAST_RUN).await? else {
+            return Ok(BTreeMap::new());
+        };
+        match ctx.target.changed_since(&since).await {
+            Ok(changed) => Ok(changed),
+            Err(e) if is_fatal(&e) => Err(Error::Target(e)),
             Err(e) => {
-                fatal.get_or_insert(e);
+                tracing::warn!(error = %e, "cannot check for concurrent edits; items are re-read");
+                Ok(BTreeMap::new())
             }
         }
-        tick();
     }
-    drop(stream);
-    if let Some(e) = fatal {
-        return Err(e);
+
+    /// Step 4: every remaining step's write, or its outcome when there is nothing to write.
+    async fn prepare(&mut self, changed: &BTreeMap<String, String>) -> Result<Vec<Job<'a>>> {
+        let plan = self.ctx.plan;
+        let pending: Vec<(usize, &'a Step)> = plan
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.results.contains_key(i))
+            .collect();
+        let ctx = &self.ctx;
+        let references = &self.references;
+        let mut jobs = Vec::with_capacity(pending.len());
+        let mut stream = futures::stream::iter(pending)
+            .map(|(index, step)| async move {
+                (index, step, prepare(ctx, references, changed, step).await)
+            })
+            .buffer_unordered(ctx.concurrency);
+        while let Some((index, step, prepared)) = stream.next().await {
+            match prepared? {
+                Ok(op) => jobs.push(Job {
+                    index,
+                    step,
+                    op,
+                    created: false,
+                }),
+                Err(done) => {
+                    self.results.insert(index, done);
+                    ctx.tick();
+                }
+            }
+        }
+        jobs.sort_by_key(|j| j.index);
+        Ok(jobs)
     }
-    let report = Report {
-        items: results.into_values().collect(),
-    };
-    let clean = report.count(Outcome::Pending) == 0;
-    if clean {
-        state.clear_progress(&plan.id).await?;
-        if writes || unfinished.is_some() {
-            state.set_cursor(UNFINISHED_SINCE, "").await?;
+
+    /// Step 5: the creates, each behind an intent in the ledger. Answers the created items,
+    /// partly written, for their completion.
+    async fn create_items(&mut self, jobs: Vec<Job<'a>>) -> Result<Vec<(Job<'a>, ActualItem)>> {
+        let ctx = &self.ctx;
+        let at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+        let after = ctx.target.watermark();
+        let mut created = Vec::with_capacity(jobs.len());
+        let mut stream = futures::stream::iter(jobs)
+            .map(|job| {
+                let at = at.clone();
+                let after = after.clone();
+                async move {
+                    let result = create(ctx, &job, at, after).await;
+                    (job, result)
+                }
+            })
+            .buffer_unordered(ctx.concurrency);
+        while let Some((job, result)) = stream.next().await {
+            match result? {
+                Ok(partial) => created.push((job, partial)),
+                Err(done) => {
+                    self.results.insert(job.index, done);
+                    ctx.tick();
+                }
+            }
+        }
+        created.sort_by_key(|(j, _)| j.index);
+        Ok(created)
+    }
+
+    /// Step 6: what the creates left unknown, for all at once; each created item then goes on
+    /// to the update that finishes it, unless it is complete already.
+    async fn complete_creates(
+        &mut self,
+        created: Vec<(Job<'a>, ActualItem)>,
+    ) -> Result<Vec<Job<'a>>> {
+        let ctx = &self.ctx;
+        let mut partials: Vec<ActualItem> = created.iter().map(|(_, a)| a.clone()).collect();
+        if partials.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Err(e) = ctx.target.complete_creates(&mut partials).await {
+            // The items exist and their state says so; the next run finishes them.
+            for (job, _) in &created {
+                let done = ctx.failed(job.step, e.clone()).await?;
+                self.results.insert(job.index, done);
+                ctx.tick();
+            }
+            return Ok(Vec::new());
+        }
+        let mut jobs = Vec::new();
+        for ((job, _), partial) in created.into_iter().zip(partials) {
+            let Operation::Create { item, resolved } = job.op else {
+                continue;
+            };
+            ctx.state
+                .put_item(
+                    &job.step.key,
+                    &ItemState {
+                        actual: partial.clone(),
+                        fingerprint: None,
+                    },
+                )
+                .await?;
+            if ItemDiff::new(&item, Some(&partial), &resolved).is_empty() {
+                let done = settle(
+                    &self.ctx,
+                    &self.reference_failures,
+                    job.step,
+                    &resolved,
+                    Outcome::Created,
+                    partial,
+                )
+                .await?;
+                self.results.insert(job.index, done);
+                self.ctx.tick();
+                continue;
+            }
+            jobs.push(Job {
+                index: job.index,
+                step: job.step,
+                op: Operation::Update {
+                    before: partial,
+                    item,
+                    resolved,
+                },
+                created: true,
+            });
+        }
+        Ok(jobs)
+    }
+
+    /// Step 7: updates, archives and deletes, `concurrency` at a time.
+    async fn finish(&mut self, mut jobs: Vec<Job<'a>>) -> Result<()> {
+        jobs.sort_by_key(|j| j.index);
+        let ctx = &self.ctx;
+        let mut stream = futures::stream::iter(jobs)
+            .map(|job| async move {
+                let checkpoint = StateCheckpoint {
+                    state: ctx.state,
+                    key: &job.step.key,
+                };
+                let applied = ctx.target.apply(&job.op, &checkpoint).await;
+                (job, applied)
+            })
+            .buffer_unordered(ctx.concurrency);
+        let failures = &self.reference_failures;
+        let mut fatal = None;
+        while let Some((job, applied)) = stream.next().await {
+            let done = match applied {
+                Ok(applied) => record(ctx, failures, &job, applied).await,
+                Err(e) => ctx.failed(job.step, e).await,
+            };
+            match done {
+                Ok(done) => {
+                    self.results.insert(job.index, done);
+                    ctx.tick();
+                }
+                Err(e) => {
+                    fatal.get_or_insert(e);
+                }
+            }
+        }
+        drop(stream);
+        match fatal {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
     }
-    state.set_cursor(LAST_RUN, &plan.created_at).await?;
-    Ok(report)
+
+    /// Step 8: the run's end. A run that left nothing unfinished forgets its progress marks.
+    async fn end(self) -> Result<Report> {
+        let ctx = &self.ctx;
+        let report = Report {
+            items: self.results.into_values().collect(),
+        };
+        if report.is_complete() {
+            ctx.state.clear_progress(&ctx.plan.id).await?;
+        }
+        ctx.state.set_cursor(LAST_RUN, &ctx.plan.created_at).await?;
+        Ok(report)
+    }
 }
 
-/// A step's write, decided against the target's current view, or its outcome already.
-enum Prepared {
-    Done(ItemReport),
-    Write(Box<Operation>),
-}
-
-#[allow(clippy::too_many_arguments)]
+/// Step 4 for one step: its write against the target's current view (`Ok`), or its outcome
+/// already (`Err`).
 async fn prepare(
-    step: &Step,
-    plan: &Plan,
-    target: &dyn CatalogTarget,
-    state: &dyn StateStore,
-    taxonomy: &Taxonomy,
+    ctx: &Ctx<'_>,
+    references: &References,
     changed: &BTreeMap<String, String>,
-    unfinished: Option<&str>,
-    options: &ApplyOptions,
-) -> Result<Prepared> {
+    step: &Step,
+) -> Result<std::result::Result<Operation, ItemReport>> {
     let Some(op) = step.op.as_deref() else {
         // Unchanged: remember the fingerprint if the state lacks it (an interrupted run
         // finished this item without recording it). Skipped: nothing.
         if step.action == Action::Unchanged
             && let Some(f) = &step.fingerprint
-            && let Some(mut s) = state.item(&step.key).await?
+            && let Some(mut s) = ctx.state.item(&step.key).await?
             && s.fingerprint.as_ref() != Some(f)
         {
             s.fingerprint = Some(f.clone());
-            state.put_item(&step.key, &s).await?;
+            ctx.state.put_item(&step.key, &s).await?;
         }
         let outcome = if step.action == Action::Skip {
             Outcome::Skipped
         } else {
             Outcome::Unchanged
         };
-        return Ok(Prepared::Done(report(step, outcome, step.reason.clone())));
+        return Ok(Err(report(step, outcome, step.reason.clone())));
     };
-    state
-        .set_progress(&plan.id, &step.key, &ProgressMark::Started)
-        .await?;
-    let unfinished = unfinished.filter(|s| !s.is_empty());
-    let op = match op {
-        Operation::Create { item, .. } => match target.find_existing(item, unfinished).await {
-            // It exists already (a create that landed before a crash): update it.
-            Ok(Some(existing)) => Operation::Update {
-                before: existing,
-                item: item.clone(),
-                resolved: resolve(item, taxonomy),
-            },
-            Ok(None) => Operation::Create {
-                item: item.clone(),
-                resolved: resolve(item, taxonomy),
-            },
-            Err(e) => return Ok(Prepared::Done(classify(step, plan, state, e).await?)),
+    ctx.mark(step, ProgressMark::Started).await?;
+    let (item, before) = match op {
+        Operation::Create { item, .. } => (item, None),
+        Operation::Update { item, before, .. } => (item, Some(before)),
+        other => return Ok(Ok(other.clone())),
+    };
+    let resolved = references.resolve(item);
+    // What the target has: as planned, or read again when the state knows better (a create
+    // recovered or finished by an interrupted run), when someone changed it, or when an
+    // interrupted run left it half-done.
+    let known = ctx.state.item(&step.key).await?;
+    let stale = known.as_ref().is_some_and(|s| s.fingerprint.is_none());
+    let reread = match (before, &known) {
+        (None, Some(known)) => Some(known.actual.id.clone()),
+        (Some(before), _)
+            if stale
+                || changed
+                    .get(&before.id)
+                    .is_some_and(|u| Some(u) != before.updated_at.as_ref()) =>
+        {
+            Some(before.id.clone())
+        }
+        _ => None,
+    };
+    let current = match reread {
+        Some(id) => match ctx.target.fetch(&id, &ctx.scope).await {
+            Ok(found) => found,
+            Err(e) => return Ok(Err(ctx.failed(step, e).await?)),
         },
-        Operation::Update { before, item, .. } => {
-            let stale_state = state
-                .item(&step.key)
-                .await?
-                .is_some_and(|s| s.fingerprint.is_none());
-            let moved = changed
-                .get(&before.id)
-                .is_some_and(|u| Some(u) != before.updated_at.as_ref());
-            let before = if moved || stale_state {
-                // Changed behind the sync's back, or left half-done: re-plan on a fresh read.
-                match target.fetch(&before.id, &options.languages).await {
-                    Ok(Some(fresh)) => fresh,
-                    Ok(None) => {
-                        state.remove_item(&step.key).await?;
-                        return Ok(Prepared::Write(Box::new(Operation::Create {
-                            item: item.clone(),
-                            resolved: resolve(item, taxonomy),
-                        })));
-                    }
-                    Err(e) => return Ok(Prepared::Done(classify(step, plan, state, e).await?)),
-                }
-            } else {
-                before.clone()
-            };
-            let resolved = resolve(item, taxonomy);
-            if ItemDiff::new(item, Some(&before), &resolved).is_empty() && !step_unarchives(step) {
-                state
-                    .put_item(
-                        &step.key,
-                        &ItemState {
-                            actual: before,
-                            fingerprint: step.fingerprint.clone(),
-                        },
-                    )
-                    .await?;
-                state
-                    .set_progress(&plan.id, &step.key, &ProgressMark::Done)
-                    .await?;
-                return Ok(Prepared::Done(report(step, Outcome::Unchanged, None)));
+        None => before.cloned(),
+    };
+    let current = match current {
+        Some(current) => Some(current),
+        None => {
+            if known.is_some() {
+                // Gone from the target: created anew.
+                ctx.state.remove_item(&step.key).await?;
             }
-            Operation::Update {
-                before,
-                item: item.clone(),
-                resolved,
+            // The lookup before a create: an item holding its SKUs is adopted.
+            match ctx.target.find_by_sku(item, &ctx.scope).await {
+                Ok(found) => found,
+                Err(e) => return Ok(Err(ctx.failed(step, e).await?)),
             }
         }
-        other => other.clone(),
     };
-    Ok(Prepared::Write(Box::new(op)))
+    let Some(before) = current else {
+        return Ok(Ok(Operation::Create {
+            item: item.clone(),
+            resolved,
+        }));
+    };
+    if ItemDiff::new(item, Some(&before), &resolved).is_empty()
+        && resolved.missing.is_empty()
+        && step.action != Action::Unarchive
+    {
+        ctx.state
+            .put_item(
+                &step.key,
+                &ItemState {
+                    actual: before,
+                    fingerprint: step.fingerprint.clone(),
+                },
+            )
+            .await?;
+        ctx.mark(step, ProgressMark::Done).await?;
+        return Ok(Err(report(step, Outcome::Unchanged, None)));
+    }
+    Ok(Ok(Operation::Update {
+        before,
+        item: item.clone(),
+        resolved,
+    }))
 }
 
-fn step_unarchives(step: &Step) -> bool {
-    step.action == Action::Unarchive
-}
-
-async fn finish(
-    step: &Step,
-    plan: &Plan,
-    target: &dyn CatalogTarget,
-    state: &dyn StateStore,
-    op: &Operation,
-    created: bool,
-) -> Result<ItemReport> {
+/// Step 5 for one create: the intent, the write, the new id recorded, the intent closed.
+/// `Ok(Ok(partial))`: created; `Ok(Err(report))`: failed; `Err`: the run stops.
+async fn create(
+    ctx: &Ctx<'_>,
+    job: &Job<'_>,
+    at: String,
+    after: Option<String>,
+) -> Result<std::result::Result<ActualItem, ItemReport>> {
+    let key = &job.step.key;
+    ctx.state
+        .open_intent(&Intent {
+            key: key.clone(),
+            op: CREATE.into(),
+            marker: ctx.target.marker(key),
+            at,
+            after,
+        })
+        .await?;
     let checkpoint = StateCheckpoint {
-        state,
-        key: &step.key,
+        state: ctx.state,
+        key,
     };
-    let applied = match target.apply(op, &checkpoint).await {
-        Ok(a) => a,
-        Err(e) => return classify(step, plan, state, e).await,
-    };
-    let outcome = match (&applied, op) {
-        (Applied::Removed, _) => {
-            state.remove_item(&step.key).await?;
-            Outcome::Deleted
+    match ctx.target.apply(&job.op, &checkpoint).await {
+        Ok(Applied::Item(partial)) => {
+            ctx.state
+                .put_item(
+                    key,
+                    &ItemState {
+                        actual: partial.clone(),
+                        fingerprint: None,
+                    },
+                )
+                .await?;
+            ctx.state.close_intent(key, CREATE).await?;
+            Ok(Ok(partial))
         }
-        (Applied::Item(actual), _) => {
-            let fingerprint = match op {
-                Operation::Archive { .. } => {
-                    state.item(&step.key).await?.and_then(|s| s.fingerprint)
-                }
-                _ => step.fingerprint.clone(),
-            };
-            state
+        Ok(other) => {
+            ctx.state.close_intent(key, CREATE).await?;
+            let e = TargetError::rejected(format!("unexpected answer {other:?}"));
+            Ok(Err(ctx.failed(job.step, e).await?))
+        }
+        // Whatever the error, the create may have landed (a body cut after the write reads
+        // as undecodable, not as refused): the intent stays open, and the next run's
+        // recovery looks for the item before anything is sent again.
+        Err(e) => Ok(Err(ctx.failed(job.step, e).await?)),
+    }
+}
+
+/// Records what an operation left, and how the step ended.
+async fn record(
+    ctx: &Ctx<'_>,
+    failures: &BTreeMap<String, TargetError>,
+    job: &Job<'_>,
+    applied: Applied,
+) -> Result<ItemReport> {
+    let step = job.step;
+    match (applied, &job.op) {
+        (Applied::Removed, _) => {
+            ctx.state.remove_item(&step.key).await?;
+            ctx.mark(step, ProgressMark::Done).await?;
+            Ok(report(step, Outcome::Deleted, None))
+        }
+        (Applied::Item(actual), Operation::Archive { .. }) => {
+            let fingerprint = ctx.state.item(&step.key).await?.and_then(|s| s.fingerprint);
+            ctx.state
                 .put_item(
                     &step.key,
                     &ItemState {
-                        actual: actual.clone(),
+                        actual,
                         fingerprint,
                     },
                 )
                 .await?;
-            match (op, step.action) {
-                (Operation::Archive { .. }, _) => Outcome::Archived,
+            ctx.mark(step, ProgressMark::Done).await?;
+            Ok(report(step, Outcome::Archived, None))
+        }
+        (Applied::Item(actual), op) => {
+            let outcome = match (op, step.action) {
                 (_, Action::Unarchive) => Outcome::Unarchived,
                 (Operation::Create { .. }, _) => Outcome::Created,
-                _ if created || step.action == Action::Create => Outcome::Created,
+                _ if job.created || step.action == Action::Create => Outcome::Created,
                 _ => Outcome::Updated,
-            }
+            };
+            let resolved = match op {
+                Operation::Create { resolved, .. } | Operation::Update { resolved, .. } => {
+                    resolved.clone()
+                }
+                _ => Resolved::default(),
+            };
+            settle(ctx, failures, step, &resolved, outcome, actual).await
         }
-        (Applied::Created(_), _) => Outcome::Created,
-    };
-    state
-        .set_progress(&plan.id, &step.key, &ProgressMark::Done)
-        .await?;
-    Ok(report(step, outcome, None))
+        (Applied::Created(id), _) => Ok(report(
+            step,
+            Outcome::Failed,
+            Some(format!("unexpected answer: a reference {id}")),
+        )),
+    }
 }
 
-async fn classify(
+/// An item written as far as it could be: complete (its fingerprint recorded) when every
+/// reference it names resolved, else pending with the reason, to be finished by the next
+/// run.
+async fn settle(
+    ctx: &Ctx<'_>,
+    failures: &BTreeMap<String, TargetError>,
     step: &Step,
-    plan: &Plan,
-    state: &dyn StateStore,
-    e: TargetError,
+    resolved: &Resolved,
+    outcome: Outcome,
+    actual: ActualItem,
 ) -> Result<ItemReport> {
-    match e.class {
-        ErrorClass::Fatal => Err(Error::Target(e)),
-        ErrorClass::Rejected => {
-            state
-                .set_progress(
-                    &plan.id,
-                    &step.key,
-                    &ProgressMark::Failed(e.message.clone()),
-                )
-                .await?;
-            Ok(report(step, Outcome::Failed, Some(e.message)))
-        }
-        ErrorClass::Transient => {
-            state
-                .set_progress(
-                    &plan.id,
-                    &step.key,
-                    &ProgressMark::Pending(e.message.clone()),
-                )
-                .await?;
-            Ok(report(step, Outcome::Pending, Some(e.message)))
-        }
+    if resolved.missing.is_empty() {
+        ctx.state
+            .put_item(
+                &step.key,
+                &ItemState {
+                    actual,
+                    fingerprint: step.fingerprint.clone(),
+                },
+            )
+            .await?;
+        ctx.mark(step, ProgressMark::Done).await?;
+        return Ok(report(step, outcome, None));
     }
+    ctx.state
+        .put_item(
+            &step.key,
+            &ItemState {
+                actual,
+                fingerprint: None,
+            },
+        )
+        .await?;
+    let mut class = ErrorClass::Transient;
+    let reasons: Vec<String> = resolved
+        .missing
+        .iter()
+        .map(|missing| {
+            // `brand "Acme"` is the step `brand:Acme`.
+            let key = missing
+                .split_once(' ')
+                .map(|(field, name)| format!("{field}:{}", name.trim_matches('"')))
+                .unwrap_or_default();
+            match failures.get(&key) {
+                Some(e) => {
+                    if e.class == ErrorClass::Rejected {
+                        class = ErrorClass::Rejected;
+                    }
+                    format!("{missing} was not created: {}", e.message)
+                }
+                None => format!("{missing} is not in the target"),
+            }
+        })
+        .collect();
+    let message = format!(
+        "written without {}; the next run finishes it",
+        reasons.join("; ")
+    );
+    ctx.failed(
+        step,
+        TargetError {
+            class,
+            message,
+            source: None,
+        },
+    )
+    .await
 }

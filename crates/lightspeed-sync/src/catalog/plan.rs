@@ -6,20 +6,19 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::diff::Change;
-use crate::target::{Operation, Taxonomy};
+use super::diff::Change;
+use super::target::{Operation, References};
 
-/// The plan format this code writes and reads.
-pub const PLAN_FORMAT: u32 = 1;
+/// The plan format this code writes and reads (2: references of any kind, images with
+/// titles, and the target's markers).
+pub const PLAN_FORMAT: u32 = 2;
 
 /// What happens to one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
-    /// A brand to create.
-    CreateBrand,
-    /// A category to create.
-    CreateCategory,
+    /// A record items refer to (a brand, a tag, a category) to create.
+    CreateReference,
     /// A new item.
     Create,
     /// Changed fields.
@@ -39,7 +38,7 @@ pub enum Action {
 impl Action {
     fn sign(self) -> &'static str {
         match self {
-            Action::Create | Action::CreateBrand | Action::CreateCategory => "+",
+            Action::Create | Action::CreateReference => "+",
             Action::Update | Action::Unarchive => "~",
             Action::Archive => "-",
             Action::Delete => "-",
@@ -50,8 +49,7 @@ impl Action {
 
     fn word(self) -> &'static str {
         match self {
-            Action::CreateBrand => "create brand",
-            Action::CreateCategory => "create category",
+            Action::CreateReference => "create",
             Action::Create => "create",
             Action::Update => "update",
             Action::Unchanged => "unchanged",
@@ -66,7 +64,7 @@ impl Action {
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
-    /// The item's key (`brand:Acme`, `category:Men > Shoes` for taxonomy steps).
+    /// The item's key (`brand:Acme`, `categories:Men > Shoes` for reference steps).
     pub key: String,
     /// What happens.
     pub action: Action,
@@ -93,7 +91,7 @@ pub struct Step {
 /// Counts per action.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
-    /// Items to create (taxonomy steps included).
+    /// Items to create (reference steps included).
     pub create: usize,
     /// Items to update.
     pub update: usize,
@@ -122,10 +120,10 @@ pub struct Plan {
     pub target: String,
     /// Whether the target was read in full (a reconcile) rather than trusted from state.
     pub full_reconcile: bool,
-    /// The brands and categories the target had.
+    /// The records items refer to that the target had (brands, categories...).
     #[serde(default)]
-    pub taxonomy: Taxonomy,
-    /// The steps: taxonomy first, then items in source order, then archives.
+    pub references: References,
+    /// The steps: references first, then items in source order, then archives.
     pub steps: Vec<Step>,
     /// API calls the plan takes.
     pub calls: u64,
@@ -140,7 +138,7 @@ impl Plan {
         let mut c = Counts::default();
         for s in &self.steps {
             match s.action {
-                Action::Create | Action::CreateBrand | Action::CreateCategory => c.create += 1,
+                Action::Create | Action::CreateReference => c.create += 1,
                 Action::Update => c.update += 1,
                 Action::Unchanged => c.unchanged += 1,
                 Action::Archive => c.archive += 1,
@@ -157,16 +155,100 @@ impl Plan {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// Reads a plan written by [`Plan::to_json`]; refuses other format versions.
-    pub fn from_json(text: &str) -> Result<Plan, String> {
-        let v: Json = serde_json::from_str(text).map_err(|e| format!("not a plan: {e}"))?;
+    /// Reads a plan written by [`Plan::to_json`]. Refuses another format version, and a plan
+    /// that does not hold together (a hand edit gone wrong), naming the step: a value of the
+    /// wrong type (with its path), a write step without its operation or with another step's,
+    /// the same item written twice.
+    pub fn from_json(text: &str) -> crate::Result<Plan> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let bad = |message: String| crate::Error::Plan(message);
+        let v: Json = serde_json::from_str(text).map_err(|e| {
+            bad(format!(
+                "not a plan: line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ))
+        })?;
         let format = v.get("format").and_then(Json::as_u64).unwrap_or(0);
         if format != u64::from(PLAN_FORMAT) {
-            return Err(format!(
-                "plan format {format}; this version reads format {PLAN_FORMAT}"
-            ));
+            return Err(bad(format!(
+                "plan format {format}; this version reads format {PLAN_FORMAT} (make the plan again)"
+            )));
         }
-        serde_json::from_value(v).map_err(|e| format!("not a plan: {e}"))
+        let plan: Plan = serde_path_to_error::deserialize(&v).map_err(|e| {
+            let path = e.path().to_string();
+            let step = step_of(&path, &v);
+            // An operation is read whole by its tag, so its error has no path inside it: read
+            // its parts again to find where.
+            let inside = path
+                .strip_suffix(".op")
+                .and_then(|step| {
+                    v.pointer(&format!("/{}/op", step.replace('[', "/").replace(']', "")))
+                })
+                .and_then(op_detail);
+            match inside {
+                Some((at, message)) => bad(format!("{step}{path}.{at}: {message}")),
+                None => bad(format!("{step}{path}: {}", e.inner())),
+            }
+        })?;
+        plan.validate()?;
+        Ok(plan)
+    }
+
+    /// Checks that every step's operation matches its action and that no item is written
+    /// twice.
+    pub fn validate(&self) -> crate::Result<()> {
+        let mut written = std::collections::BTreeMap::new();
+        for (n, step) in self.steps.iter().enumerate() {
+            let fail = |what: String| {
+                crate::Error::Plan(format!(
+                    "steps[{n}] ({} {}): {what}",
+                    step.action.word(),
+                    step.key
+                ))
+            };
+            let expected: &[&str] = match step.action {
+                Action::CreateReference => &["create_reference"],
+                Action::Create => &["create", "update"],
+                Action::Update => &["update"],
+                Action::Archive => &["archive"],
+                Action::Unarchive => &["unarchive", "update"],
+                Action::Delete => &["delete"],
+                Action::Unchanged | Action::Skip => &[],
+            };
+            let op = step.op.as_deref().map(Operation::name);
+            match (op, expected.is_empty()) {
+                (None, false) => {
+                    return Err(fail(format!(
+                        "no `op`: a {} step needs a `{}` operation",
+                        step.action.word(),
+                        expected[0]
+                    )));
+                }
+                (Some(op), true) => {
+                    return Err(fail(format!(
+                        "a {} step writes nothing, but it has a `{op}` operation",
+                        step.action.word()
+                    )));
+                }
+                (Some(op), false) if !expected.contains(&op) => {
+                    return Err(fail(format!(
+                        "a `{op}` operation in a {} step",
+                        step.action.word()
+                    )));
+                }
+                _ => {}
+            }
+            if op.is_some()
+                && let Some(first) = written.insert(step.key.as_str(), n)
+            {
+                return Err(fail(format!(
+                    "{} is written twice (steps[{first}] writes it too)",
+                    step.key
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The plan for people: one line per step with a sign (`+` create, `~` update, `-`
@@ -178,13 +260,12 @@ impl Plan {
             if step.action == Action::Unchanged {
                 continue;
             }
-            let _ = write!(
-                out,
-                "{} {} {}",
-                step.action.sign(),
-                step.action.word(),
-                step.key
-            );
+            let key = match step.action {
+                // `brand:Acme` reads `create brand Acme`.
+                Action::CreateReference => step.key.replacen(':', " ", 1),
+                _ => step.key.clone(),
+            };
+            let _ = write!(out, "{} {} {key}", step.action.sign(), step.action.word(),);
             if step.calls > 0 {
                 let _ = write!(
                     out,
@@ -238,6 +319,35 @@ impl Plan {
         out.push('\n');
         out
     }
+}
+
+/// Where inside an operation a value does not read, and why.
+fn op_detail(op: &Json) -> Option<(String, String)> {
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Parts {
+        #[serde(default)]
+        item: Option<super::item::DesiredItem>,
+        #[serde(default)]
+        before: Option<super::item::ActualItem>,
+        #[serde(default)]
+        resolved: Option<super::diff::Resolved>,
+    }
+    serde_path_to_error::deserialize::<_, Parts>(op)
+        .err()
+        .map(|e| (e.path().to_string(), e.inner().to_string()))
+}
+
+/// `step 12 (LW-001) at ` for an error at a path inside a step, else nothing.
+fn step_of(path: &str, plan: &Json) -> String {
+    let Some(rest) = path.strip_prefix("steps[") else {
+        return String::new();
+    };
+    let Some(n) = rest.split(']').next().and_then(|n| n.parse::<usize>().ok()) else {
+        return String::new();
+    };
+    let key = plan["steps"][n]["key"].as_str().unwrap_or("?");
+    format!("step {n} ({key}) at ")
 }
 
 fn short(v: &Json) -> String {

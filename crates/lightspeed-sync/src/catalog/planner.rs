@@ -1,16 +1,44 @@
 //! The planner: desired items against what the target has (read in full, or as the state
 //! store remembers it) give a [`Plan`]. No I/O: everything it needs is passed in.
+//!
+//! In steps: [`Index`] the target's items (by id, SKU and create marker); plan each desired
+//! item ([`Planner::item`]), collecting the references it names that the target lacks; turn
+//! those into reference steps, parents first; add the rows that did not map as skips; add the
+//! items that left the source (archive or delete, within the guard); sum the calls.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
-use crate::diff::{ItemDiff, Resolved, create_calls};
-use crate::item::{ActualItem, DesiredItem, RowProblem};
-use crate::plan::{Action, PLAN_FORMAT, Plan, Step};
+use super::diff::{Change, ItemDiff, create_calls};
+use super::item::{ActualItem, DesiredItem, RowProblem};
+use super::plan::{Action, PLAN_FORMAT, Plan, Step};
+use super::target::{Operation, References};
 use crate::state::ItemState;
-use crate::target::{Operation, Taxonomy};
+
+/// Which missing references (brands, categories, tags...) the sync may create.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CreateMissing {
+    /// None: an item naming a missing one is skipped with the reason.
+    #[default]
+    None,
+    /// Any reference field's.
+    All,
+    /// Only these reference fields' (`brand`, `categories`).
+    Only(BTreeSet<String>),
+}
+
+impl CreateMissing {
+    /// Whether missing records of `field` may be created.
+    pub fn allows(&self, field: &str) -> bool {
+        match self {
+            CreateMissing::None => false,
+            CreateMissing::All => true,
+            CreateMissing::Only(fields) => fields.contains(field),
+        }
+    }
+}
 
 /// What the planner may do.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,10 +51,9 @@ pub struct PlanOptions {
     pub max_archive_fraction: f64,
     /// Archive or delete beyond that share.
     pub force: bool,
-    /// Create categories that do not exist (`Men > Shoes`, parents first).
-    pub create_categories: bool,
-    /// Create brands that do not exist.
-    pub create_brands: bool,
+    /// Create the brands, categories (parents first), tags... that items name and the
+    /// target lacks.
+    pub create_missing: CreateMissing,
 }
 
 impl Default for PlanOptions {
@@ -36,8 +63,7 @@ impl Default for PlanOptions {
             delete_missing: false,
             max_archive_fraction: 0.2,
             force: false,
-            create_categories: false,
-            create_brands: false,
+            create_missing: CreateMissing::None,
         }
     }
 }
@@ -53,8 +79,8 @@ pub struct PlanInput<'a> {
     pub state: &'a BTreeMap<String, ItemState>,
     /// The target read in full (a reconcile), or `None` to trust the state.
     pub actual: Option<&'a [ActualItem]>,
-    /// The target's brands and categories (needed when items name some).
-    pub taxonomy: Option<&'a Taxonomy>,
+    /// The records the items refer to (needed when changed items name some).
+    pub references: Option<&'a References>,
     /// Whether the source read is the whole catalog.
     pub full_snapshot: bool,
     /// The target's name.
@@ -63,222 +89,236 @@ pub struct PlanInput<'a> {
     pub now: &'a str,
 }
 
-/// Makes a plan. Fast enough for 100,000 items against 100,000: one pass over each side, a
-/// hash lookup per item, diffs only for items whose fingerprint changed.
-pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
-    let empty = Taxonomy::default();
-    let taxonomy = input.taxonomy.unwrap_or(&empty);
+/// The target's items of a full read, by id, by SKU and by the key their create marker names.
+#[derive(Debug, Default)]
+pub struct Index<'a> {
+    by_id: HashMap<&'a str, &'a ActualItem>,
+    by_sku: HashMap<&'a str, &'a ActualItem>,
+    by_marker: HashMap<&'a str, &'a ActualItem>,
+}
 
-    // The target's items by id and by SKU (a reconcile), to find each desired item.
-    let mut by_id: HashMap<&str, &ActualItem> = HashMap::new();
-    let mut by_sku: HashMap<&str, &ActualItem> = HashMap::new();
-    if let Some(actual) = input.actual {
+impl<'a> Index<'a> {
+    /// Indexes `actual`.
+    pub fn new(actual: &'a [ActualItem]) -> Self {
+        let mut index = Index::default();
         for item in actual {
-            by_id.insert(item.id.as_str(), item);
+            index.by_id.insert(item.id.as_str(), item);
+            if let Some(key) = &item.marker {
+                index.by_marker.entry(key.as_str()).or_insert(item);
+            }
             for v in &item.variants {
                 if !v.sku.is_empty() {
-                    by_sku.insert(v.sku.as_str(), item);
+                    index.by_sku.insert(v.sku.as_str(), item);
                 }
             }
         }
+        index
     }
 
-    // Taxonomy the items need and the target lacks.
-    let mut new_brands = BTreeSet::new();
-    let mut new_categories = BTreeSet::new();
-    let mut seen = BTreeSet::new();
-    let mut item_steps = Vec::with_capacity(input.desired.len() + input.problems.len() + 16);
-    for item in input.desired {
-        if !seen.insert(item.key.as_str()) {
-            item_steps.push(skip(
-                item,
-                "the key appears twice in the source; the first one is used",
-            ));
-            continue;
+    /// The target's item for a desired one: the one the state knows, else one holding any
+    /// of its SKUs, else the one its create marker names.
+    pub fn find(&self, item: &DesiredItem, known: Option<&ItemState>) -> Option<&'a ActualItem> {
+        known
+            .and_then(|s| self.by_id.get(s.actual.id.as_str()).copied())
+            .or_else(|| item.skus().find_map(|s| self.by_sku.get(s).copied()))
+            .or_else(|| self.by_marker.get(item.key.as_str()).copied())
+    }
+}
+
+/// The planner at work: its input, options, and what it has found so far.
+struct Planner<'a> {
+    input: &'a PlanInput<'a>,
+    options: &'a PlanOptions,
+    references: &'a References,
+    index: Option<Index<'a>>,
+    /// Missing reference records to create: (field, depth, name), so parents sort first.
+    new_references: BTreeSet<(String, usize, String)>,
+}
+
+impl<'a> Planner<'a> {
+    fn step(item: &DesiredItem, action: Action) -> Step {
+        Step {
+            key: item.key.clone(),
+            action,
+            changes: Vec::new(),
+            calls: 0,
+            reason: None,
+            origin: item.origin.clone(),
+            fingerprint: None,
+            op: None,
         }
-        let known = input.state.get(&item.key);
+    }
+
+    fn skip(item: &DesiredItem, reason: String) -> Step {
+        Step {
+            reason: Some(reason),
+            ..Self::step(item, Action::Skip)
+        }
+    }
+
+    /// The references `item` names that the target lacks: noted for creation when allowed,
+    /// else described (the item is then skipped).
+    fn missing_references(&mut self, item: &DesiredItem) -> Vec<String> {
+        let mut refused = Vec::new();
+        for (field, refs) in &item.refs {
+            for name in refs.names() {
+                if self.references.id(field, name).is_some() {
+                    continue;
+                }
+                if !self.options.create_missing.allows(field) {
+                    refused.push(format!("{field} {name:?}"));
+                    continue;
+                }
+                if refs.is_paths() {
+                    let parts: Vec<&str> = name.split(" > ").collect();
+                    for depth in 1..=parts.len() {
+                        let path = parts[..depth].join(" > ");
+                        if self.references.id(field, &path).is_none() {
+                            self.new_references.insert((field.clone(), depth, path));
+                        }
+                    }
+                } else {
+                    self.new_references.insert((field.clone(), 1, name.clone()));
+                }
+            }
+        }
+        refused
+    }
+
+    /// The step of one desired item.
+    fn item(&mut self, item: &DesiredItem) -> Step {
+        let known = self.input.state.get(&item.key);
         let fingerprint = item.fingerprint();
-        let actual: Option<&ActualItem> = match input.actual {
-            Some(_) => known
-                .and_then(|s| by_id.get(s.actual.id.as_str()).copied())
-                .or_else(|| item.skus().find_map(|s| by_sku.get(s).copied())),
+        let actual: Option<&ActualItem> = match &self.index {
+            Some(index) => index.find(item, known),
             None => known.map(|s| &s.actual),
         };
         // Trusted state: an unchanged fingerprint costs nothing.
-        if input.actual.is_none()
+        if self.index.is_none()
             && let Some(s) = known
             && s.fingerprint.as_deref() == Some(fingerprint.as_str())
             && !s.actual.archived
         {
-            item_steps.push(Step {
-                key: item.key.clone(),
-                action: Action::Unchanged,
-                changes: Vec::new(),
-                calls: 0,
-                reason: None,
-                origin: item.origin.clone(),
+            return Step {
                 fingerprint: Some(fingerprint),
-                op: None,
-            });
-            continue;
+                ..Self::step(item, Action::Unchanged)
+            };
         }
-        // Brands and categories.
-        let mut missing = Vec::new();
-        if let Some(brand) = &item.brand
-            && !taxonomy.brands.contains_key(brand)
-        {
-            if options.create_brands {
-                new_brands.insert(brand.clone());
-            } else {
-                missing.push(format!("brand {brand:?}"));
-            }
-        }
-        for path in &item.categories {
-            if !taxonomy.categories.contains_key(path) {
-                if options.create_categories {
-                    let parts: Vec<&str> = path.split(" > ").collect();
-                    for depth in 1..=parts.len() {
-                        let p = parts[..depth].join(" > ");
-                        if !taxonomy.categories.contains_key(&p) {
-                            new_categories.insert((depth, p));
-                        }
-                    }
-                } else {
-                    missing.push(format!("category {path:?}"));
-                }
-            }
-        }
-        if !missing.is_empty() {
-            item_steps.push(skip(
+        let refused = self.missing_references(item);
+        if !refused.is_empty() {
+            return Self::skip(
                 item,
-                &format!(
+                format!(
                     "{} not in the target (enable creating them, or create them first)",
-                    missing.join(", ")
+                    refused.join(", ")
                 ),
-            ));
-            continue;
+            );
         }
-        let resolved = resolve(item, taxonomy);
-        let step = match actual {
-            None => Step {
-                key: item.key.clone(),
-                action: Action::Create,
+        let resolved = self.references.resolve(item);
+        let Some(before) = actual else {
+            return Step {
                 changes: ItemDiff::new(item, None, &resolved).changes(),
-                calls: create_calls(item, &resolved),
-                reason: None,
-                origin: item.origin.clone(),
+                calls: create_calls(item),
                 fingerprint: Some(fingerprint),
                 op: Some(Box::new(Operation::Create {
                     item: item.clone(),
                     resolved,
                 })),
-            },
-            Some(before) => {
-                let archived = before.archived || known.is_some_and(|s| s.actual.archived);
-                // Coming back from the archive: shown again, whatever the mapping says of
-                // visibility (an unmapped visibility would leave it hidden).
-                let restored;
-                let item = if archived && !item.fields.contains_key("visibility") {
-                    let mut copy = item.clone();
-                    copy.fields
-                        .insert("visibility".into(), Json::from("visible"));
-                    restored = copy;
-                    &restored
-                } else {
-                    item
-                };
-                let diff = ItemDiff::new(item, Some(before), &resolved);
-                let action = if archived {
-                    Action::Unarchive
-                } else if diff.is_empty() {
-                    Action::Unchanged
-                } else {
-                    Action::Update
-                };
-                let calls = diff.update_calls() + u64::from(archived && diff.product.is_empty());
-                let mut changes = diff.changes();
-                if archived {
-                    changes.insert(
-                        0,
-                        crate::diff::Change {
-                            field: "archived".into(),
-                            before: Json::Bool(true),
-                            after: Json::Bool(false),
-                        },
-                    );
-                }
-                let op = (action != Action::Unchanged).then(|| {
-                    let mut before = before.clone();
-                    before.archived = false;
-                    Box::new(Operation::Update {
-                        before,
-                        item: item.clone(),
-                        resolved,
-                    })
-                });
-                Step {
-                    key: item.key.clone(),
-                    action,
-                    changes,
-                    calls,
-                    reason: None,
-                    origin: item.origin.clone(),
-                    fingerprint: Some(fingerprint),
-                    op,
-                }
-            }
+                ..Self::step(item, Action::Create)
+            };
         };
-        item_steps.push(step);
-    }
-    let mut taxonomy_steps = Vec::new();
-    for title in new_brands {
-        taxonomy_steps.push(Step {
-            key: format!("brand:{title}"),
-            action: Action::CreateBrand,
-            changes: Vec::new(),
-            calls: 1,
-            reason: None,
-            origin: Vec::new(),
-            fingerprint: None,
-            op: Some(Box::new(Operation::CreateBrand { title })),
+        let archived = before.archived || known.is_some_and(|s| s.actual.archived);
+        // Coming back from the archive: shown again, whatever the mapping says of visibility
+        // (an unmapped visibility would leave it hidden).
+        let restored;
+        let item = if archived && !item.fields.contains_key("visibility") {
+            let mut copy = item.clone();
+            copy.fields
+                .insert("visibility".into(), Json::from("visible"));
+            restored = copy;
+            &restored
+        } else {
+            item
+        };
+        let diff = ItemDiff::new(item, Some(before), &resolved);
+        // Names still to be created leave the item incomplete: it is an update even when
+        // nothing else differs, so that the executor finishes it once they exist.
+        let action = if archived {
+            Action::Unarchive
+        } else if diff.is_empty() && resolved.missing.is_empty() {
+            Action::Unchanged
+        } else {
+            Action::Update
+        };
+        let calls = diff.update_calls() + u64::from(archived && diff.product.is_empty());
+        let mut changes = diff.changes();
+        if archived {
+            changes.insert(
+                0,
+                Change {
+                    field: "archived".into(),
+                    before: Json::Bool(true),
+                    after: Json::Bool(false),
+                },
+            );
+        }
+        let op = (action != Action::Unchanged).then(|| {
+            let mut before = before.clone();
+            before.archived = false;
+            Box::new(Operation::Update {
+                before,
+                item: item.clone(),
+                resolved,
+            })
         });
-    }
-    for (_, path) in new_categories {
-        taxonomy_steps.push(Step {
-            key: format!("category:{path}"),
-            action: Action::CreateCategory,
-            changes: Vec::new(),
-            calls: 1,
-            reason: None,
-            origin: Vec::new(),
-            fingerprint: None,
-            op: Some(Box::new(Operation::CreateCategory { path, parent: None })),
-        });
-    }
-    // Taxonomy first; the items' vector already has room for it.
-    item_steps.splice(0..0, taxonomy_steps);
-    let mut steps = item_steps;
-    for p in input.problems {
-        steps.push(Step {
-            key: p.key.clone().unwrap_or_else(|| p.origin.clone()),
-            action: Action::Skip,
-            changes: Vec::new(),
-            calls: 0,
-            reason: Some(p.message.clone()),
-            origin: vec![p.origin.clone()],
-            fingerprint: None,
-            op: None,
-        });
+        Step {
+            changes,
+            calls,
+            fingerprint: Some(fingerprint),
+            op,
+            ..Self::step(item, action)
+        }
     }
 
-    // Items that left the source.
-    let wanted: BTreeSet<&str> = input.desired.iter().map(|d| d.key.as_str()).collect();
-    let failed_rows: BTreeSet<&str> = input
-        .problems
-        .iter()
-        .filter_map(|p| p.key.as_deref())
-        .collect();
-    if input.full_snapshot && (options.archive_missing || options.delete_missing) {
+    /// One step per reference record to create, parents before children.
+    fn reference_steps(&mut self) -> Vec<Step> {
+        let mut ordered: Vec<_> = std::mem::take(&mut self.new_references)
+            .into_iter()
+            .collect();
+        ordered.sort_by(|a, b| (a.1, &a.0, &a.2).cmp(&(b.1, &b.0, &b.2)));
+        ordered
+            .into_iter()
+            .map(|(field, _, name)| Step {
+                key: format!("{field}:{name}"),
+                action: Action::CreateReference,
+                changes: Vec::new(),
+                calls: 1,
+                reason: None,
+                origin: Vec::new(),
+                fingerprint: None,
+                op: Some(Box::new(Operation::CreateReference {
+                    field,
+                    name,
+                    parent: None,
+                })),
+            })
+            .collect()
+    }
+
+    /// Items that left the source: archived (or deleted), unless that would touch more than
+    /// the allowed share of the catalog.
+    fn retirement_steps(&self) -> Vec<Step> {
+        let input = self.input;
+        let options = self.options;
+        if !input.full_snapshot || !(options.archive_missing || options.delete_missing) {
+            return Vec::new();
+        }
+        let wanted: BTreeSet<&str> = input.desired.iter().map(|d| d.key.as_str()).collect();
+        let failed_rows: BTreeSet<&str> = input
+            .problems
+            .iter()
+            .filter_map(|p| p.key.as_deref())
+            .collect();
         let gone: Vec<(&String, &ItemState)> = input
             .state
             .iter()
@@ -291,42 +331,93 @@ pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
         let total = input.state.len().max(1);
         let share = gone.len() as f64 / total as f64;
         let guard = !options.force && share > options.max_archive_fraction;
-        for (key, s) in gone {
-            let mut step = Step {
-                key: key.clone(),
-                action: if options.delete_missing {
-                    Action::Delete
+        gone.into_iter()
+            .map(|(key, s)| {
+                let (action, op) = if options.delete_missing {
+                    (
+                        Action::Delete,
+                        Operation::Delete {
+                            before: s.actual.clone(),
+                        },
+                    )
                 } else {
-                    Action::Archive
-                },
-                changes: Vec::new(),
-                calls: 1,
-                reason: Some("no longer in the source".into()),
-                origin: Vec::new(),
-                fingerprint: None,
-                op: Some(Box::new(if options.delete_missing {
-                    Operation::Delete {
-                        before: s.actual.clone(),
-                    }
-                } else {
-                    Operation::Archive {
-                        before: s.actual.clone(),
-                    }
-                })),
-            };
-            if guard {
-                step.action = Action::Skip;
-                step.calls = 0;
-                step.op = None;
-                step.reason = Some(format!(
-                    "not archived: {:.0}% of the catalog left the source, more than the {:.0}% allowed (check the source, or force it)",
-                    share * 100.0,
-                    options.max_archive_fraction * 100.0
-                ));
-            }
-            steps.push(step);
-        }
+                    (
+                        Action::Archive,
+                        Operation::Archive {
+                            before: s.actual.clone(),
+                        },
+                    )
+                };
+                let step = Step {
+                    key: key.clone(),
+                    action,
+                    changes: Vec::new(),
+                    calls: 1,
+                    reason: Some("no longer in the source".into()),
+                    origin: Vec::new(),
+                    fingerprint: None,
+                    op: Some(Box::new(op)),
+                };
+                if !guard {
+                    return step;
+                }
+                Step {
+                    action: Action::Skip,
+                    calls: 0,
+                    op: None,
+                    reason: Some(format!(
+                        "not archived: {:.0}% of the catalog left the source, more than the {:.0}% allowed (check the source, or force it)",
+                        share * 100.0,
+                        options.max_archive_fraction * 100.0
+                    )),
+                    ..step
+                }
+            })
+            .collect()
     }
+}
+
+/// A skip step for a row that did not become an item.
+fn problem_step(p: &RowProblem) -> Step {
+    Step {
+        key: p.key.clone().unwrap_or_else(|| p.origin.clone()),
+        action: Action::Skip,
+        changes: Vec::new(),
+        calls: 0,
+        reason: Some(p.message.clone()),
+        origin: vec![p.origin.clone()],
+        fingerprint: None,
+        op: None,
+    }
+}
+
+/// Makes a plan. Fast enough for 100,000 items against 100,000: one pass over each side, a
+/// hash lookup per item, diffs only for items whose fingerprint changed.
+pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
+    let empty = References::default();
+    let mut planner = Planner {
+        input,
+        options,
+        references: input.references.unwrap_or(&empty),
+        index: input.actual.map(Index::new),
+        new_references: BTreeSet::new(),
+    };
+    let mut items = Vec::with_capacity(input.desired.len() + input.problems.len());
+    let mut seen = BTreeSet::new();
+    for item in input.desired {
+        items.push(if seen.insert(item.key.as_str()) {
+            planner.item(item)
+        } else {
+            Planner::skip(
+                item,
+                "the key appears twice in the source; the first one is used".into(),
+            )
+        });
+    }
+    let mut steps = planner.reference_steps();
+    steps.append(&mut items);
+    steps.extend(input.problems.iter().map(problem_step));
+    steps.extend(planner.retirement_steps());
 
     let calls = steps.iter().map(|s| s.calls).sum();
     let mut hasher = Sha256::new();
@@ -341,37 +432,9 @@ pub fn plan(input: &PlanInput<'_>, options: &PlanOptions) -> Plan {
         created_at: input.now.to_string(),
         target: input.target.to_string(),
         full_reconcile: input.actual.is_some(),
-        taxonomy: taxonomy.clone(),
+        references: planner.references.clone(),
         steps,
         calls,
         eta_seconds: None,
-    }
-}
-
-fn skip(item: &DesiredItem, reason: &str) -> Step {
-    Step {
-        key: item.key.clone(),
-        action: Action::Skip,
-        changes: Vec::new(),
-        calls: 0,
-        reason: Some(reason.to_string()),
-        origin: item.origin.clone(),
-        fingerprint: None,
-        op: None,
-    }
-}
-
-/// The brand and category ids of an item under `taxonomy` (unknown ones left out).
-pub fn resolve(item: &DesiredItem, taxonomy: &Taxonomy) -> Resolved {
-    Resolved {
-        brand: item
-            .brand
-            .as_ref()
-            .and_then(|b| taxonomy.brands.get(b).cloned()),
-        categories: item
-            .categories
-            .iter()
-            .filter_map(|p| taxonomy.categories.get(p).cloned())
-            .collect(),
     }
 }

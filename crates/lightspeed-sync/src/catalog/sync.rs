@@ -1,18 +1,18 @@
-//! One sync pass, end to end: read the source, map, group, plan, apply.
+//! One catalog sync pass, end to end: read the source, map, group, plan, apply.
 
 use std::collections::BTreeSet;
 
 use chrono::{SecondsFormat, Utc};
 use lightspeed_mapping::Mapping;
 
-use crate::error::Result;
-use crate::executor::{ApplyOptions, ProgressFn, Report, apply};
-use crate::item::{DesiredItem, MappedRow, RowProblem, group_rows};
-use crate::plan::Plan;
-use crate::planner::{PlanInput, PlanOptions, plan};
+use super::executor::{ApplyOptions, ProgressFn, Report, apply, recover};
+use super::item::{DesiredItem, ItemShape, MappedRow, RowProblem};
+use super::plan::Plan;
+use super::planner::{PlanInput, PlanOptions, plan};
+use super::target::{CatalogTarget, ReadScope};
+use crate::error::{Error, Result};
 use crate::source::RecordSource;
 use crate::state::StateStore;
-use crate::target::CatalogTarget;
 
 /// The cursor of the last full reconcile.
 pub const LAST_RECONCILE: &str = "last_reconcile";
@@ -62,21 +62,6 @@ impl std::fmt::Debug for SyncOptions {
     }
 }
 
-/// The parts of a sync: where records come from, how they map, where they go, what is
-/// remembered.
-pub struct Sync<'a> {
-    /// The source.
-    pub source: &'a dyn RecordSource,
-    /// The compiled mapping (its key attribute identifies records).
-    pub mapping: &'a Mapping,
-    /// The target.
-    pub target: &'a dyn CatalogTarget,
-    /// The state store.
-    pub state: &'a dyn StateStore,
-    /// Options.
-    pub options: SyncOptions,
-}
-
 /// What the source gave, mapped and grouped.
 #[derive(Debug, Clone, Default)]
 pub struct Desired {
@@ -98,116 +83,204 @@ impl Desired {
             .into_iter()
             .collect()
     }
-}
 
-/// Reads and maps a source: every record either becomes part of an item or is reported with
-/// its place and the mapping's message.
-pub async fn desired(source: &dyn RecordSource, mapping: &Mapping) -> Result<Desired> {
-    let batch = source.read().await?;
-    let mut problems: Vec<RowProblem> = batch
-        .problems
-        .into_iter()
-        .map(|p| RowProblem {
-            key: None,
-            origin: p.location,
-            message: p.message,
-        })
-        .collect();
-    let mut rows = Vec::with_capacity(batch.records.len());
-    for record in batch.records {
-        let key = mapping.key_of(&record.data).as_text();
-        let Some(key) = key.filter(|k| !k.trim().is_empty()) else {
-            problems.push(RowProblem {
-                key: None,
-                origin: record.location,
-                message: format!("no `{}` (the mapping's key)", mapping.key_attribute()),
-            });
-            continue;
-        };
-        match mapping.apply(&record.data) {
-            Ok(mapped) => {
-                let fields = match mapped.nested().to_json() {
-                    serde_json::Value::Object(o) => o,
-                    _ => Default::default(),
-                };
-                rows.push(MappedRow {
-                    key,
-                    origin: record.location,
-                    fields,
-                });
-            }
-            Err(errors) => problems.push(RowProblem {
-                key: Some(key),
-                origin: record.location,
-                message: errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            }),
+    /// The reference fields (`brand`, `categories`) the items name.
+    pub fn reference_fields(&self) -> Vec<String> {
+        self.items
+            .iter()
+            .flat_map(|i| i.refs.keys().cloned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// What a read of the target must bring back for these items.
+    pub fn scope(&self) -> ReadScope {
+        ReadScope {
+            languages: self.languages(),
+            references: self.reference_fields(),
         }
     }
-    let (items, group_problems) = group_rows(rows);
-    problems.extend(group_problems);
-    Ok(Desired {
-        items,
-        problems,
-        full_snapshot: source.is_full_snapshot(),
-    })
 }
 
-impl Sync<'_> {
+/// A catalog sync: where records come from, how they map, where they go, what is
+/// remembered.
+///
+/// The mapping is compiled against the target's schema ([`CatalogTarget::schema`]), whatever
+/// it was compiled with before, so a field the
+/// target does not take, or a document for another target, is refused before anything is
+/// read, each error at its rule path, and the accepted spellings (`price`, `summary`) reach
+/// the target under their canonical names.
+pub struct CatalogSync<'a> {
+    source: &'a dyn RecordSource,
+    mapping: Mapping,
+    shape: ItemShape,
+    target: &'a dyn CatalogTarget,
+    state: &'a dyn StateStore,
+    /// Options.
+    pub options: SyncOptions,
+}
+
+impl std::fmt::Debug for CatalogSync<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CatalogSync")
+            .field("source", &self.source.name())
+            .field("target", &self.target.name())
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> CatalogSync<'a> {
+    /// A sync of `source` through `mapping` into `target`, remembering in `state`, with the
+    /// default options. Fails when the mapping does not compile against the target's schema.
+    pub fn new(
+        source: &'a dyn RecordSource,
+        mapping: &Mapping,
+        target: &'a dyn CatalogTarget,
+        state: &'a dyn StateStore,
+    ) -> Result<Self> {
+        let schema = target.schema();
+        // Compiled again even when the caller used a schema of the same name: the target's
+        // own may refuse more (eCom's marker field).
+        let mapping = mapping.with_schema(&*schema).map_err(Error::Mapping)?;
+        Ok(CatalogSync {
+            source,
+            mapping,
+            shape: ItemShape::new(&*schema),
+            target,
+            state,
+            options: SyncOptions::default(),
+        })
+    }
+
+    /// The same sync with these options.
+    pub fn with_options(mut self, options: SyncOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The mapping as compiled against the target's schema.
+    pub fn mapping(&self) -> &Mapping {
+        &self.mapping
+    }
+
+    /// Reads and maps the source: every record either becomes part of an item or is
+    /// reported with its place and the mapping's message.
+    pub async fn desired(&self) -> Result<Desired> {
+        let batch = self.source.read().await?;
+        let mut problems: Vec<RowProblem> = batch
+            .problems
+            .into_iter()
+            .map(|p| RowProblem {
+                key: None,
+                origin: p.location,
+                message: p.message,
+            })
+            .collect();
+        let mut rows = Vec::with_capacity(batch.records.len());
+        for record in batch.records {
+            let key = self.mapping.key_of(&record.data).as_text();
+            let Some(key) = key.filter(|k| !k.trim().is_empty()) else {
+                problems.push(RowProblem {
+                    key: None,
+                    origin: record.location,
+                    message: format!("no `{}` (the mapping's key)", self.mapping.key_attribute()),
+                });
+                continue;
+            };
+            match self.mapping.apply(&record.data) {
+                Ok(mapped) => {
+                    let fields = match mapped.nested().to_json() {
+                        serde_json::Value::Object(o) => o,
+                        _ => Default::default(),
+                    };
+                    rows.push(MappedRow {
+                        key,
+                        origin: record.location,
+                        fields,
+                    });
+                }
+                Err(errors) => problems.push(RowProblem {
+                    key: Some(key),
+                    origin: record.location,
+                    message: errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                }),
+            }
+        }
+        let (items, group_problems) = self.shape.group_rows(rows);
+        problems.extend(group_problems);
+        Ok(Desired {
+            items,
+            problems,
+            full_snapshot: self.source.is_full_snapshot(),
+        })
+    }
+
+    /// Whether this run reads the target in full.
+    async fn reconcile_due(&self, state_is_empty: bool) -> Result<bool> {
+        if state_is_empty {
+            return Ok(true);
+        }
+        Ok(match self.options.reconcile {
+            Reconcile::Always => true,
+            Reconcile::FirstRunOnly => false,
+            Reconcile::Every(secs) => self
+                .state
+                .cursor(LAST_RECONCILE)
+                .await?
+                .as_deref()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .is_none_or(|t| (Utc::now() - t.with_timezone(&Utc)).num_seconds() >= secs as i64),
+        })
+    }
+
     /// Reads the source and the state (and the target when a reconcile is due) and plans.
+    /// Creates an earlier run lost the answer of are recovered first, so the plan shows them
+    /// as the updates they are.
     pub async fn plan(&self) -> Result<(Plan, Desired)> {
-        let desired = desired(self.source, self.mapping).await?;
+        let desired = self.desired().await?;
+        let scope = desired.scope();
+        recover(self.target, self.state, &scope).await?;
         let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
         let state = self.state.items().await?;
-        let last = self.state.cursor(LAST_RECONCILE).await?;
-        let full = state.is_empty()
-            || match self.options.reconcile {
-                Reconcile::Always => true,
-                Reconcile::FirstRunOnly => false,
-                Reconcile::Every(secs) => last
-                    .as_deref()
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                    .is_none_or(|t| {
-                        (Utc::now() - t.with_timezone(&Utc)).num_seconds() >= secs as i64
-                    }),
-            };
-        let languages = desired.languages();
+        let full = self.reconcile_due(state.is_empty()).await?;
         let actual = if full {
-            Some(
-                self.target
-                    .list(&languages)
-                    .await
-                    .map_err(crate::error::Error::Target)?,
-            )
+            Some(self.target.list(&scope).await.map_err(Error::Target)?)
         } else {
             None
         };
-        // The taxonomy only when a changed item names a brand or categories.
-        let needs_taxonomy = desired.items.iter().any(|i| {
-            (i.brand.is_some() || !i.categories.is_empty())
-                && (full
-                    || state.get(&i.key).and_then(|s| s.fingerprint.as_deref())
-                        != Some(i.fingerprint().as_str()))
-        });
-        let taxonomy = if needs_taxonomy {
+        // The references only for the fields changed items name.
+        let fields: BTreeSet<String> = desired
+            .items
+            .iter()
+            .filter(|i| {
+                full || state.get(&i.key).and_then(|s| s.fingerprint.as_deref())
+                    != Some(i.fingerprint().as_str())
+            })
+            .flat_map(|i| i.refs.keys().cloned())
+            .collect();
+        let references = if fields.is_empty() {
+            None
+        } else {
+            let fields: Vec<String> = fields.into_iter().collect();
             Some(
                 self.target
-                    .taxonomy()
+                    .references(&fields)
                     .await
-                    .map_err(crate::error::Error::Target)?,
+                    .map_err(Error::Target)?,
             )
-        } else {
-            None
         };
         let input = PlanInput {
             desired: &desired.items,
             problems: &desired.problems,
             state: &state,
             actual: actual.as_deref(),
-            taxonomy: taxonomy.as_ref(),
+            references: references.as_ref(),
             full_snapshot: desired.full_snapshot,
             target: self.target.name(),
             now: &now,
@@ -217,15 +290,16 @@ impl Sync<'_> {
         Ok((plan, desired))
     }
 
-    /// Applies a plan made by [`Sync::plan`] (or read back from its JSON).
+    /// Applies a plan made by [`CatalogSync::plan`] (or read back from its JSON).
     pub async fn apply(&self, plan: &Plan, languages: Vec<String>) -> Result<Report> {
         if plan.target != self.target.name() {
-            return Err(crate::error::Error::Plan(format!(
+            return Err(Error::Plan(format!(
                 "the plan is for target {:?}, not {:?}",
                 plan.target,
                 self.target.name()
             )));
         }
+        plan.validate()?;
         let options = ApplyOptions {
             concurrency: self.options.concurrency,
             progress: self.options.progress.clone(),

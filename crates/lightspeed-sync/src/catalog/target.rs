@@ -1,52 +1,93 @@
-//! Where items go: the [`CatalogTarget`] trait, the operations a plan applies, an in-memory
-//! target, and the conformance suite every target passes.
+//! Where items go: the [`CatalogTarget`] trait, the operations a plan applies, and an
+//! in-memory target with its own schema.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::item::LiteMap;
 use async_trait::async_trait;
-use lightspeed_mapping::TargetSchema;
+use lightspeed_mapping::{FieldRole, FieldSpec, FieldType, TargetSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::diff::{ItemDiff, Resolved};
-use crate::error::TargetError;
-use crate::item::{ActualImage, ActualItem, ActualVariant, DesiredItem, image_name};
+use super::diff::{ItemDiff, Resolved};
+use super::item::{ActualImage, ActualItem, ActualVariant, DesiredItem, LiteMap};
+use crate::error::{ErrorClass, TargetError};
+use crate::state::Intent;
 
-/// The brands and categories a target has: title → id, path (`Men > Shoes`) → id.
+/// The records items refer to by name, per reference field of the schema: name (a title, or
+/// a path `Men > Shoes` for categories) → id.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Taxonomy {
-    /// Brands by title.
-    pub brands: BTreeMap<String, String>,
-    /// Categories by path.
-    pub categories: BTreeMap<String, String>,
+pub struct References {
+    /// By reference field (`brand`, `categories`, `tags`).
+    #[serde(flatten)]
+    pub by_field: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl References {
+    /// The id of `name` among the records of `field`.
+    pub fn id(&self, field: &str, name: &str) -> Option<&str> {
+        self.by_field
+            .get(field)
+            .and_then(|names| names.get(name))
+            .map(String::as_str)
+    }
+
+    /// Remembers a record.
+    pub fn insert(&mut self, field: &str, name: impl Into<String>, id: impl Into<String>) {
+        self.by_field
+            .entry(field.to_string())
+            .or_default()
+            .insert(name.into(), id.into());
+    }
+
+    /// The ids of an item's references, and the names the target lacks.
+    pub fn resolve(&self, item: &DesiredItem) -> Resolved {
+        let mut resolved = Resolved::default();
+        for (field, refs) in &item.refs {
+            let mut ids = Vec::new();
+            for name in refs.names() {
+                match self.id(field, name) {
+                    Some(id) => ids.push(id.to_string()),
+                    None => resolved.missing.push(format!("{field} {name:?}")),
+                }
+            }
+            resolved.refs.insert(field.clone(), ids);
+        }
+        resolved
+    }
+}
+
+/// What a read brings back besides the items' own fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadScope {
+    /// Languages other than the default one whose texts to read.
+    pub languages: Vec<String>,
+    /// Reference fields whose links to read (`categories`, `tags`); the ones held in a field
+    /// of the item (`brand`) come with it.
+    pub references: Vec<String>,
 }
 
 /// One write a plan asks for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Operation {
-    /// Create a brand.
-    CreateBrand {
-        /// Its title.
-        title: String,
-    },
-    /// Create a category; its parent (`Men` of `Men > Shoes`) exists or comes first.
-    CreateCategory {
-        /// Its path.
-        path: String,
-        /// The parent's id, filled in when the parent exists (the executor resolves it just
-        /// before the write).
+    /// Create a record items refer to (a brand, a tag, a category); a category's parent
+    /// exists or is created by an earlier step.
+    CreateReference {
+        /// The reference field (`brand`, `categories`).
+        field: String,
+        /// Its title, or its path.
+        name: String,
+        /// The parent's id (paths), filled in by the executor just before the write.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         parent: Option<String>,
     },
-    /// Create an item with its variants, images, categories and texts.
+    /// Create an item with its variants, images, references and texts.
     Create {
         /// The item.
         item: DesiredItem,
-        /// Its brand and category ids (known once taxonomy operations ran).
+        /// Its references' ids (known once the reference steps ran).
         resolved: Resolved,
     },
     /// Bring an existing item to the desired one.
@@ -55,7 +96,7 @@ pub enum Operation {
         before: ActualItem,
         /// The item.
         item: DesiredItem,
-        /// Its brand and category ids.
+        /// Its references' ids.
         resolved: Resolved,
     },
     /// Hide an item that left the source (eCom: `visibility: hidden`).
@@ -77,6 +118,20 @@ pub enum Operation {
     },
 }
 
+impl Operation {
+    /// The operation's name, as plans write it in `op` (`create`, `create_reference`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::CreateReference { .. } => "create_reference",
+            Operation::Create { .. } => "create",
+            Operation::Update { .. } => "update",
+            Operation::Archive { .. } => "archive",
+            Operation::Unarchive { .. } => "unarchive",
+            Operation::Delete { .. } => "delete",
+        }
+    }
+}
+
 /// What an applied operation left in the target.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Applied {
@@ -84,7 +139,7 @@ pub enum Applied {
     Item(ActualItem),
     /// The item is gone.
     Removed,
-    /// The id of a created brand or category.
+    /// The id of a created reference (a brand, a category).
     Created(String),
 }
 
@@ -108,34 +163,49 @@ impl Checkpoint for NoCheckpoint {
 /// A catalog the sync writes to.
 #[async_trait]
 pub trait CatalogTarget: Send + Sync {
-    /// A name for reports (`ecom`).
+    /// A name for reports and plans (`ecom`).
     fn name(&self) -> &str;
-    /// What a mapping may write (checked when the mapping compiles).
+    /// What a mapping may write, and where each field goes on an item (see
+    /// [`ItemShape`](super::item::ItemShape)). The sync compiles every mapping against it.
     fn schema(&self) -> Box<dyn TargetSchema>;
     /// The language of `fields`; `texts` hold the others.
     fn default_language(&self) -> &str;
-    /// Every item, with the texts of `languages` (a full read).
-    async fn list(&self, languages: &[String]) -> Result<Vec<ActualItem>, TargetError>;
-    /// One item by id, with the texts of `languages`.
-    async fn fetch(
-        &self,
-        id: &str,
-        languages: &[String],
-    ) -> Result<Option<ActualItem>, TargetError>;
+    /// Every item (a full read).
+    async fn list(&self, scope: &ReadScope) -> Result<Vec<ActualItem>, TargetError>;
+    /// One item by id.
+    async fn fetch(&self, id: &str, scope: &ReadScope) -> Result<Option<ActualItem>, TargetError>;
     /// Ids and `updated_at` of items changed at or after `since` (RFC 3339); a cheap check for
     /// edits made behind the sync's back.
     async fn changed_since(&self, since: &str) -> Result<BTreeMap<String, String>, TargetError>;
-    /// The item that already is `item`: one holding any of its SKUs or, when `created_since`
-    /// is given (a run was interrupted then), one created since with the same title and no
-    /// SKU yet. The lookup before a create, so that a create that landed before a crash is not
-    /// made twice.
-    async fn find_existing(
+    /// The item holding any of `item`'s SKUs: the lookup before a create, so that an item
+    /// the state does not know (made by hand, or by a sync whose state was lost) is adopted
+    /// rather than made twice.
+    async fn find_by_sku(
         &self,
         item: &DesiredItem,
-        created_since: Option<&str>,
+        scope: &ReadScope,
     ) -> Result<Option<ActualItem>, TargetError>;
-    /// Brands and categories.
-    async fn taxonomy(&self) -> Result<Taxonomy, TargetError>;
+    /// The marker a create of `key` leaves on the item, by which [`CatalogTarget::recover`]
+    /// finds it (see [`Intent::marker`]).
+    fn marker(&self, key: &str) -> String {
+        format!("lsync:{key}")
+    }
+    /// A position in the target's order of creation before which everything created from now
+    /// on cannot lie (eCom: the highest product id seen), recorded with each intent; `None`
+    /// when the target knows none yet.
+    fn watermark(&self) -> Option<String> {
+        None
+    }
+    /// The items open create intents made, found by their markers: key → item, for those
+    /// whose create landed. One pass over what was created since the oldest intent, however
+    /// many intents there are.
+    async fn recover(
+        &self,
+        intents: &[Intent],
+        scope: &ReadScope,
+    ) -> Result<BTreeMap<String, ActualItem>, TargetError>;
+    /// The records of these reference fields (`brand`, `categories`), by name.
+    async fn references(&self, fields: &[String]) -> Result<References, TargetError>;
     /// Applies one operation.
     async fn apply(
         &self,
@@ -151,10 +221,81 @@ pub trait CatalogTarget: Send + Sync {
     fn time_for(&self, calls: u64) -> Option<Duration>;
 }
 
+/// The schema of the [`MemoryTarget`] (`memory.product`): a product with texts in any
+/// language, variants, images, a brand and a supplier, tags and category paths. Field names
+/// follow eCom's, so that a mapping written for one reads the same for the other.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemorySchema;
+
+impl TargetSchema for MemorySchema {
+    fn name(&self) -> &str {
+        "memory.product"
+    }
+
+    fn fields(&self) -> Vec<FieldSpec> {
+        use FieldRole::*;
+        use FieldType::*;
+        let text = |name: &str| FieldSpec::new(name, Text);
+        let variant = |name: &str, kind| FieldSpec::new(name, kind).role(Variant);
+        let mut fields = vec![
+            text("title").required().translatable(),
+            text("fulltitle").translatable(),
+            text("description").translatable().alias("summary"),
+            text("content").translatable(),
+            text("url").translatable(),
+            text("visibility").allowed(&["hidden", "visible", "auto"]),
+            text("brand").role(Reference),
+            text("supplier").role(Reference),
+            FieldSpec::new("tags", List).role(Reference),
+            text("tags[]").role(Reference),
+            FieldSpec::new("categories", List).role(PathReference),
+            text("categories[]").role(PathReference),
+            FieldSpec::new("images", List).role(Container),
+            text("images[].src").role(Media),
+            text("images[].title").role(Media),
+            FieldSpec::new("variants", List).role(Container),
+            text("parent").role(Grouping),
+            FieldSpec::new("options", Object).role(Grouping),
+            text("variant_title").role(Grouping),
+            FieldSpec::new("variants[].options", Object).role(Grouping),
+            text("variants[].title").role(Grouping),
+        ];
+        let variants = [
+            variant("sku", Text),
+            variant("ean", Text),
+            variant("price_incl", Number).alias("price"),
+            variant("price_excl", Number),
+            variant("stock_level", Number),
+            variant("weight", Number),
+        ];
+        for v in variants {
+            let mut each = v.clone();
+            each.name = format!("variants[].{}", v.name);
+            each.aliases = v
+                .aliases
+                .iter()
+                .map(|a| format!("variants[].{a}"))
+                .collect();
+            fields.push(v);
+            fields.push(each);
+        }
+        fields
+    }
+}
+
 /// An in-memory target: the reference implementation of the operations, for tests.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct MemoryTarget {
     inner: Mutex<MemoryInner>,
+    schema: Option<Box<dyn Fn() -> Box<dyn TargetSchema> + Send + Sync>>,
+}
+
+impl std::fmt::Debug for MemoryTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryTarget")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -162,9 +303,10 @@ struct MemoryInner {
     next: u64,
     clock: u64,
     items: BTreeMap<String, ActualItem>,
-    taxonomy: Taxonomy,
+    references: References,
     writes: u64,
     reject: BTreeMap<String, String>,
+    refuse: BTreeMap<(String, String), TargetError>,
 }
 
 impl MemoryInner {
@@ -179,14 +321,39 @@ impl MemoryInner {
 }
 
 impl MemoryTarget {
-    /// An empty target.
+    /// An empty target with [`MemorySchema`].
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty target that takes mappings written for another target's schema (its fields
+    /// must keep the roles `MemoryTarget` knows, as eCom's do).
+    pub fn with_schema<S: TargetSchema + Clone + 'static>(schema: S) -> Self {
+        MemoryTarget {
+            schema: Some(Box::new(move || Box::new(schema.clone()))),
+            ..Self::default()
+        }
     }
 
     /// Refuse writes of the item holding `sku` with `message` (as an API validation error).
     pub fn reject_sku(&self, sku: &str, message: &str) {
         self.lock().reject.insert(sku.into(), message.into());
+    }
+
+    /// Fail creates of the reference `name` of `field` with `error` (until cleared with
+    /// [`MemoryTarget::clear_failures`]).
+    pub fn fail_reference(&self, field: &str, name: &str, error: TargetError) {
+        self.lock()
+            .refuse
+            .insert((field.to_string(), name.to_string()), error);
+    }
+
+    /// Forgets every failure set up with [`MemoryTarget::reject_sku`] and
+    /// [`MemoryTarget::fail_reference`].
+    pub fn clear_failures(&self) {
+        let mut inner = self.lock();
+        inner.reject.clear();
+        inner.refuse.clear();
     }
 
     /// Writes applied so far.
@@ -209,6 +376,11 @@ impl MemoryTarget {
         self.lock().items.values().cloned().collect()
     }
 
+    /// Every reference record.
+    pub fn reference_records(&self) -> References {
+        self.lock().references.clone()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, MemoryInner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -226,14 +398,12 @@ impl MemoryTarget {
         }
         inner.writes += 1;
         match op {
-            Operation::CreateBrand { title } => {
+            Operation::CreateReference { field, name, .. } => {
+                if let Some(e) = inner.refuse.get(&(field.clone(), name.clone())) {
+                    return Err(e.clone());
+                }
                 let id = inner.id();
-                inner.taxonomy.brands.insert(title.clone(), id.clone());
-                Ok(Applied::Created(id))
-            }
-            Operation::CreateCategory { path, .. } => {
-                let id = inner.id();
-                inner.taxonomy.categories.insert(path.clone(), id.clone());
+                inner.references.insert(field, name.clone(), id.clone());
                 Ok(Applied::Created(id))
             }
             Operation::Create { item, resolved } | Operation::Update { item, resolved, .. } => {
@@ -247,8 +417,11 @@ impl MemoryTarget {
                 };
                 let diff = ItemDiff::new(item, Some(&actual), resolved);
                 for c in &diff.product {
-                    if c.field == "brand" {
-                        actual.brand = c.after.as_str().map(str::to_string);
+                    if item.refs.contains_key(&c.field) {
+                        let id = c.after.as_str().unwrap_or_default().to_string();
+                        actual
+                            .refs
+                            .insert(c.field.clone(), LiteMap::from_iter([(id, String::new())]));
                     } else {
                         actual.fields.insert(c.field.clone(), c.after.clone());
                     }
@@ -260,15 +433,7 @@ impl MemoryTarget {
                         texts.insert(field, c.after.clone());
                     }
                 }
-                let add: Vec<_> = diff.add_variants.iter().map(|v| (*v).clone()).collect();
-                let updates = diff.update_variants.clone();
-                let removes = diff.remove_variants.clone();
-                let add_images = diff.add_images.clone();
-                let remove_images = diff.remove_images.clone();
-                let moves = diff.move_images.clone();
-                let links = diff.link_categories.clone();
-                let unlinks = diff.unlink_categories.clone();
-                for v in add {
+                for v in &diff.add_variants {
                     let id = inner.id();
                     let is_default = actual.variants.is_empty();
                     actual.variants.push(ActualVariant {
@@ -279,38 +444,49 @@ impl MemoryTarget {
                         fields: v.fields.clone(),
                     });
                 }
-                for (id, sku, _) in updates {
+                for (id, sku, _) in &diff.update_variants {
                     if let (Some(have), Some(want)) = (
-                        actual.variants.iter_mut().find(|v| v.id == id),
-                        item.variants.iter().find(|v| v.sku == sku),
+                        actual.variants.iter_mut().find(|v| v.id == *id),
+                        item.variants.iter().find(|v| v.sku == *sku),
                     ) {
                         have.fields.extend(want.fields.clone());
                         have.title = want.title.clone();
+                        have.sku = want.sku.clone();
                     }
                 }
                 actual
                     .variants
-                    .retain(|v| !removes.iter().any(|(id, _)| *id == v.id));
-                actual.images.retain(|i| !remove_images.contains(&i.id));
-                for (id, position) in moves {
-                    if let Some(i) = actual.images.iter_mut().find(|i| i.id == id) {
-                        i.position = position;
+                    .retain(|v| !diff.remove_variants.iter().any(|(id, _)| *id == v.id));
+                actual
+                    .images
+                    .retain(|i| !diff.remove_images.contains(&i.id));
+                for (id, position) in &diff.move_images {
+                    if let Some(i) = actual.images.iter_mut().find(|i| i.id == *id) {
+                        i.position = *position;
                     }
                 }
-                for (url, position) in add_images {
+                for (image, position) in &diff.add_images {
                     let id = inner.id();
                     actual.images.push(ActualImage {
                         id,
-                        name: image_name(&url),
-                        source: Some(url),
-                        position,
+                        name: image.name(),
+                        source: Some(image.src.clone()),
+                        position: *position,
                     });
                 }
                 actual.images.sort_by_key(|i| i.position);
-                actual.categories.retain(|_, link| !unlinks.contains(link));
-                for category in links {
+                for (field, link) in &diff.unlink {
+                    if let Some(links) = actual.refs.get_mut(field) {
+                        links.retain(|_, l| l != link);
+                    }
+                }
+                for (field, id) in &diff.link {
                     let link = inner.id();
-                    actual.categories.insert(category, link);
+                    actual
+                        .refs
+                        .entry(field.clone())
+                        .or_default()
+                        .insert(id.clone(), link);
                 }
                 actual.updated_at = Some(inner.stamp());
                 inner.items.insert(actual.id.clone(), actual.clone());
@@ -341,22 +517,6 @@ impl MemoryTarget {
     }
 }
 
-/// The schema a memory target accepts: the eCom product's fields when that feature is on,
-/// else any field.
-fn memory_schema() -> Box<dyn TargetSchema> {
-    #[cfg(feature = "ecom")]
-    {
-        Box::new(lightspeed_ecom::schema::ProductSchema)
-    }
-    #[cfg(not(feature = "ecom"))]
-    {
-        Box::new(
-            lightspeed_mapping::JsonSchema::from_json(r#"{"name": "any", "fields": []}"#)
-                .expect("schema"),
-        )
-    }
-}
-
 #[async_trait]
 impl CatalogTarget for MemoryTarget {
     fn name(&self) -> &str {
@@ -364,18 +524,21 @@ impl CatalogTarget for MemoryTarget {
     }
 
     fn schema(&self) -> Box<dyn TargetSchema> {
-        memory_schema()
+        match &self.schema {
+            Some(make) => make(),
+            None => Box::new(MemorySchema),
+        }
     }
 
     fn default_language(&self) -> &str {
         "nl"
     }
 
-    async fn list(&self, _: &[String]) -> Result<Vec<ActualItem>, TargetError> {
+    async fn list(&self, _: &ReadScope) -> Result<Vec<ActualItem>, TargetError> {
         Ok(self.items())
     }
 
-    async fn fetch(&self, id: &str, _: &[String]) -> Result<Option<ActualItem>, TargetError> {
+    async fn fetch(&self, id: &str, _: &ReadScope) -> Result<Option<ActualItem>, TargetError> {
         Ok(self.lock().items.get(id).cloned())
     }
 
@@ -388,29 +551,46 @@ impl CatalogTarget for MemoryTarget {
             .collect())
     }
 
-    async fn find_existing(
+    async fn find_by_sku(
         &self,
         item: &DesiredItem,
-        created_since: Option<&str>,
+        _: &ReadScope,
     ) -> Result<Option<ActualItem>, TargetError> {
-        let inner = self.lock();
-        let by_sku = inner
+        Ok(self
+            .lock()
             .items
             .values()
-            .find(|i| i.variants.iter().any(|v| item.skus().any(|s| s == v.sku)));
-        let by_title = || {
-            created_since.and_then(|_| {
-                inner.items.values().find(|i| {
-                    i.fields.get("title") == item.fields.get("title")
-                        && i.variants.iter().all(|v| v.sku.is_empty())
-                })
-            })
-        };
-        Ok(by_sku.or_else(by_title).cloned())
+            .find(|i| i.variants.iter().any(|v| item.skus().any(|s| s == v.sku)))
+            .cloned())
     }
 
-    async fn taxonomy(&self) -> Result<Taxonomy, TargetError> {
-        Ok(self.lock().taxonomy.clone())
+    async fn recover(
+        &self,
+        intents: &[Intent],
+        _: &ReadScope,
+    ) -> Result<BTreeMap<String, ActualItem>, TargetError> {
+        let inner = self.lock();
+        Ok(intents
+            .iter()
+            .filter_map(|intent| {
+                let found = inner
+                    .items
+                    .values()
+                    .find(|i| i.marker.as_deref() == Some(intent.key.as_str()))?;
+                Some((intent.key.clone(), found.clone()))
+            })
+            .collect())
+    }
+
+    async fn references(&self, fields: &[String]) -> Result<References, TargetError> {
+        let all = self.lock().references.clone();
+        Ok(References {
+            by_field: all
+                .by_field
+                .into_iter()
+                .filter(|(field, _)| fields.contains(field))
+                .collect(),
+        })
     }
 
     async fn apply(
@@ -418,17 +598,20 @@ impl CatalogTarget for MemoryTarget {
         op: &Operation,
         checkpoint: &dyn Checkpoint,
     ) -> Result<Applied, TargetError> {
-        // A create records the new id before the rest, as a real target does.
+        // A create records the new id (and the marker) before the rest, as a real target does.
         let created = if let Operation::Create { item, .. } = op {
             let partial = {
                 let mut inner = self.lock();
                 if let Some(message) = item.skus().find_map(|s| inner.reject.get(s).cloned()) {
                     return Err(TargetError::rejected(message));
                 }
-                ActualItem {
+                let partial = ActualItem {
                     id: inner.id(),
+                    marker: Some(item.key.clone()),
                     ..Default::default()
-                }
+                };
+                inner.items.insert(partial.id.clone(), partial.clone());
+                partial
             };
             checkpoint.save(&partial).await;
             Some(partial)
@@ -443,225 +626,9 @@ impl CatalogTarget for MemoryTarget {
     }
 }
 
-/// The conformance suite every [`CatalogTarget`] passes: create (completed as the executor
-/// completes creates: [`CatalogTarget::complete_creates`], then an update), read back, update,
-/// find by SKU, archive and unarchive, taxonomy, delete. Run it on an empty target.
-pub mod conformance {
-    use super::*;
-    use crate::item::DesiredVariant;
-    use serde_json::json;
-
-    fn item(key: &str, title: &str, price: f64) -> DesiredItem {
-        DesiredItem {
-            key: key.into(),
-            fields: LiteMap::from_iter([("title".into(), json!(title))]),
-            texts: BTreeMap::new(),
-            variants: vec![
-                DesiredVariant {
-                    sku: format!("{key}-1"),
-                    title: "S".into(),
-                    options: BTreeMap::from([("size".into(), "S".into())]),
-                    fields: LiteMap::from_iter([("price_incl".into(), json!(price))]),
-                },
-                DesiredVariant {
-                    sku: format!("{key}-2"),
-                    title: "M".into(),
-                    options: BTreeMap::from([("size".into(), "M".into())]),
-                    fields: LiteMap::from_iter([("price_incl".into(), json!(price))]),
-                },
-            ],
-            images: vec!["https://example.com/img/front.jpg".into()],
-            categories: vec![],
-            brand: None,
-            origin: vec![],
-        }
-    }
-
-    /// The item an operation answered with; panics on any other answer.
-    fn applied_item(applied: Applied, what: &str) -> ActualItem {
-        match applied {
-            Applied::Item(a) => a,
-            other => panic!("{what} answered {other:?}"),
-        }
-    }
-
-    /// Runs the suite; panics with what failed.
-    pub async fn check(target: &dyn CatalogTarget) {
-        let none = NoCheckpoint;
-        assert!(
-            target.list(&[]).await.unwrap().is_empty(),
-            "start from an empty target"
-        );
-        let desired = item("CONF", "Conformance", 10.0);
-        // A create, completed as the executor completes it.
-        let partial = applied_item(
-            target
-                .apply(
-                    &Operation::Create {
-                        item: desired.clone(),
-                        resolved: Resolved::default(),
-                    },
-                    &none,
-                )
-                .await
-                .unwrap(),
-            "create",
-        );
-        assert!(!partial.id.is_empty(), "a create answers with the new id");
-        let mut batch = vec![partial];
-        target.complete_creates(&mut batch).await.unwrap();
-        let partial = batch.remove(0);
-        let created = if ItemDiff::new(&desired, Some(&partial), &Resolved::default()).is_empty() {
-            partial
-        } else {
-            applied_item(
-                target
-                    .apply(
-                        &Operation::Update {
-                            before: partial,
-                            item: desired.clone(),
-                            resolved: Resolved::default(),
-                        },
-                        &none,
-                    )
-                    .await
-                    .unwrap(),
-                "completing the create",
-            )
-        };
-        assert!(!created.id.is_empty());
-        assert_eq!(created.variants.len(), 2);
-        let read = target
-            .fetch(&created.id, &[])
-            .await
-            .unwrap()
-            .expect("fetch after create");
-        assert_eq!(read.fields.get("title"), Some(&json!("Conformance")));
-        assert!(
-            ItemDiff::new(&desired, Some(&read), &Resolved::default()).is_empty(),
-            "a created item reads back as desired: {:?}",
-            ItemDiff::new(&desired, Some(&read), &Resolved::default()).changes()
-        );
-        let mut by_sku = item("OTHER", "Other", 1.0);
-        by_sku.variants[0].sku = "CONF-2".into();
-        let found = target
-            .find_existing(&by_sku, None)
-            .await
-            .unwrap()
-            .expect("find by SKU");
-        assert_eq!(found.id, created.id);
-        assert!(
-            target
-                .find_existing(&item("NOPE", "Nope", 1.0), None)
-                .await
-                .unwrap()
-                .is_none()
-        );
-
-        let mut changed = desired.clone();
-        changed.variants[1]
-            .fields
-            .insert("price_incl".into(), json!(12.5));
-        changed.variants.remove(0);
-        let updated = applied_item(
-            target
-                .apply(
-                    &Operation::Update {
-                        before: read.clone(),
-                        item: changed.clone(),
-                        resolved: Resolved::default(),
-                    },
-                    &none,
-                )
-                .await
-                .unwrap(),
-            "update",
-        );
-        let read = target.fetch(&created.id, &[]).await.unwrap().unwrap();
-        assert_eq!(read.variants.len(), 1, "the dropped variant is deleted");
-        assert!(ItemDiff::new(&changed, Some(&read), &Resolved::default()).is_empty());
-        assert_eq!(updated.id, created.id);
-
-        let archived = applied_item(
-            target
-                .apply(
-                    &Operation::Archive {
-                        before: read.clone(),
-                    },
-                    &none,
-                )
-                .await
-                .unwrap(),
-            "archive",
-        );
-        assert!(archived.archived);
-        let back = applied_item(
-            target
-                .apply(
-                    &Operation::Unarchive {
-                        before: archived,
-                        visibility: "visible".into(),
-                    },
-                    &none,
-                )
-                .await
-                .unwrap(),
-            "unarchive",
-        );
-        assert!(!back.archived);
-
-        let brand = target
-            .apply(
-                &Operation::CreateBrand {
-                    title: "Acme".into(),
-                },
-                &none,
-            )
-            .await
-            .unwrap();
-        let men = target
-            .apply(
-                &Operation::CreateCategory {
-                    path: "Men".into(),
-                    parent: None,
-                },
-                &none,
-            )
-            .await
-            .unwrap();
-        let Applied::Created(men_id) = men.clone() else {
-            panic!("a category create answers with its id");
-        };
-        target
-            .apply(
-                &Operation::CreateCategory {
-                    path: "Men > Shoes".into(),
-                    parent: Some(men_id),
-                },
-                &none,
-            )
-            .await
-            .unwrap();
-        let taxonomy = target.taxonomy().await.unwrap();
-        assert_eq!(
-            Some(Applied::Created(taxonomy.brands["Acme"].clone())),
-            Some(brand)
-        );
-        assert_eq!(
-            Some(Applied::Created(taxonomy.categories["Men"].clone())),
-            Some(men)
-        );
-        assert!(taxonomy.categories.contains_key("Men > Shoes"));
-
-        assert_eq!(
-            target
-                .apply(&Operation::Delete { before: back }, &none)
-                .await
-                .unwrap(),
-            Applied::Removed
-        );
-        assert!(target.fetch(&created.id, &[]).await.unwrap().is_none());
-    }
+/// Whether an error stops the run.
+pub(crate) fn is_fatal(e: &TargetError) -> bool {
+    e.class == ErrorClass::Fatal
 }
 
 #[cfg(test)]
@@ -670,6 +637,16 @@ mod tests {
 
     #[tokio::test]
     async fn the_memory_target_conforms() {
-        conformance::check(&MemoryTarget::new()).await;
+        crate::catalog::conformance::check(&MemoryTarget::new()).await;
+    }
+
+    #[test]
+    fn the_memory_schema_takes_the_guide_spellings() {
+        let schema = MemorySchema;
+        assert!(schema.check_field("price").is_ok());
+        assert!(schema.check_field("summary").is_ok());
+        assert!(schema.check_field("title@en").is_ok());
+        assert!(schema.check_field("variants[].price").is_ok());
+        assert!(schema.check_field("descripton").is_err());
     }
 }

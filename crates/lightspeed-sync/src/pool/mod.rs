@@ -1,5 +1,6 @@
-//! The inventory pool other channels read from: [`InventoryItem`]s behind the
-//! [`InventorySink`] trait, in memory or in SQLite.
+//! The inventory pool flow: the pool other channels read from ([`InventoryItem`]s behind the
+//! [`InventorySink`] trait, in memory or in SQLite), filled from X-Series by [`xseries`]
+//! (feature `xseries`): "Get Inventory (Primary)" and "(Secondary)".
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,6 +13,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+
+#[cfg(feature = "xseries")]
+pub mod xseries;
 
 /// One item of the pool (a product or a variant).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -126,47 +130,66 @@ impl InventorySink for MemoryInventorySink {
 /// A pool in a SQLite file (one row per SKU, the item as JSON).
 #[derive(Debug)]
 pub struct SqliteInventorySink {
+    path: String,
     conn: Mutex<Connection>,
-}
-
-fn db(e: rusqlite::Error) -> Error {
-    Error::State(format!("inventory pool: {e}"))
 }
 
 impl SqliteInventorySink {
     /// Opens (or creates) the pool at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
+        let shown = path.display().to_string();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::State(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::state(
+                    &shown,
+                    format!("cannot create {}", dir.display()),
+                    Some(Box::new(e)),
+                )
+            })?;
         }
-        Self::init(Connection::open(path).map_err(db)?)
+        let conn = Connection::open(path)
+            .map_err(|e| Error::state(&shown, "cannot open", Some(Box::new(e))))?;
+        Self::init(shown, conn)
     }
 
     /// A pool in a private in-memory database.
     pub fn in_memory() -> Result<Self> {
-        Self::init(Connection::open_in_memory().map_err(db)?)
+        let conn = Connection::open_in_memory()
+            .map_err(|e| Error::state(":memory:", "cannot open", Some(Box::new(e))))?;
+        Self::init(":memory:".into(), conn)
     }
 
-    fn init(conn: Connection) -> Result<Self> {
+    fn init(path: String, conn: Connection) -> Result<Self> {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              CREATE TABLE IF NOT EXISTS pool (sku TEXT PRIMARY KEY, item TEXT NOT NULL);",
         )
-        .map_err(db)?;
+        .map_err(|e| {
+            Error::state(
+                &path,
+                "not an inventory pool, or not readable",
+                Some(Box::new(e)),
+            )
+        })?;
         Ok(SqliteInventorySink {
+            path,
             conn: Mutex::new(conn),
         })
+    }
+
+    fn db(&self, e: rusqlite::Error) -> Error {
+        Error::state(&self.path, "inventory pool", Some(Box::new(e)))
+    }
+
+    fn decode(&self, text: &str) -> Result<InventoryItem> {
+        serde_json::from_str(text)
+            .map_err(|e| Error::state(&self.path, "a pool item does not decode", Some(Box::new(e))))
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-fn decode(text: &str) -> Result<InventoryItem> {
-    serde_json::from_str(text).map_err(|e| Error::State(format!("inventory pool: {e}")))
 }
 
 #[async_trait]
@@ -178,28 +201,32 @@ impl InventorySink for SqliteInventorySink {
                 r.get(0)
             })
             .optional()
-            .map_err(db)?;
-        text.map(|t| decode(&t)).transpose()
+            .map_err(|e| self.db(e))?;
+        text.map(|t| self.decode(&t)).transpose()
     }
 
     async fn put(&self, item: &InventoryItem) -> Result<()> {
-        let text = serde_json::to_string(item).map_err(|e| Error::State(e.to_string()))?;
+        let text = serde_json::to_string(item).unwrap_or_default();
         self.conn()
             .execute(
                 "INSERT OR REPLACE INTO pool (sku, item) VALUES (?1, ?2)",
                 params![item.sku, text],
             )
-            .map_err(db)?;
+            .map_err(|e| self.db(e))?;
         Ok(())
     }
 
     async fn all(&self) -> Result<BTreeMap<String, InventoryItem>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT item FROM pool").map_err(db)?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
+        let mut stmt = conn
+            .prepare_cached("SELECT item FROM pool")
+            .map_err(|e| self.db(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.db(e))?;
         let mut out = BTreeMap::new();
         for row in rows {
-            let item = decode(&row.map_err(db)?)?;
+            let item = self.decode(&row.map_err(|e| self.db(e))?)?;
             out.insert(item.sku.clone(), item);
         }
         Ok(out)
@@ -218,12 +245,9 @@ impl TargetSchema for PoolSchema {
 
     fn fields(&self) -> Vec<FieldSpec> {
         use FieldType::*;
-        let field = |name: &str, kind: FieldType, required: bool| FieldSpec {
-            name: name.into(),
-            kind,
-            required,
-            max_length: None,
-            allowed: None,
+        let field = |name: &str, kind: FieldType, required: bool| {
+            let spec = FieldSpec::new(name, kind);
+            if required { spec.required() } else { spec }
         };
         vec![
             field("sku", Text, true),

@@ -21,7 +21,7 @@ pub const PRODUCTS_CURSOR: &str = "xseries.products.version";
 pub const INVENTORY_CURSOR: &str = "xseries.inventory.version";
 
 fn api(e: lightspeed_xseries::Error) -> Error {
-    Error::Target(TargetError::from_xseries(&e))
+    Error::Target(TargetError::from_xseries(e))
 }
 
 /// What an import did.

@@ -1,7 +1,7 @@
 //! Every implementation of each trait passes the same suite.
 
+use lightspeed_sync::catalog::conformance as target_suite;
 use lightspeed_sync::source::{FileSource, MemorySource, conformance as source_suite};
-use lightspeed_sync::target::conformance as target_suite;
 
 use crate::support::{emulator, target};
 

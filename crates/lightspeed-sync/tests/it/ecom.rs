@@ -1,13 +1,10 @@
 //! End to end against the emulator through the eCom target.
 
 use lightspeed_emulator::{Faults, WriteFault};
-use lightspeed_sync::executor::Outcome;
-use lightspeed_sync::state::{MemoryStateStore, StateStore};
-use lightspeed_sync::sync::Reconcile;
-use lightspeed_sync::target::CatalogTarget;
+use lightspeed_sync::{CatalogTarget, MemoryStateStore, Outcome, Reconcile, StateStore};
 use serde_json::json;
 
-use crate::support::{counts, emulator, options, pass, shop, simple, target};
+use crate::support::{counts, emulator, options, pass, scope, shop, simple, target};
 
 fn catalog() -> Vec<serde_json::Value> {
     let mut records = vec![
@@ -40,7 +37,7 @@ async fn initial_incremental_and_idle_passes() {
     let en = target
         .fetch(
             &state.item("LW-001").await.unwrap().unwrap().actual.id,
-            &["en".into()],
+            &scope(),
         )
         .await
         .unwrap()
@@ -50,7 +47,7 @@ async fn initial_incremental_and_idle_passes() {
         Some(&json!("Luxury Leather Wallet"))
     );
     assert_eq!(en.images.len(), 1);
-    assert_eq!(en.categories.len(), 1);
+    assert_eq!(en.refs["categories"].len(), 1);
 
     let mut changed = catalog();
     changed[0]["price"] = json!("79,95");
@@ -129,7 +126,7 @@ async fn drift_is_repaired_by_a_full_reconcile() {
     reconcile.reconcile = Reconcile::Always;
     let repaired = pass(catalog(), &target, &state, reconcile).await;
     assert_eq!(repaired.count(Outcome::Updated), 1, "{}", repaired.render());
-    let now = target.fetch(&id, &[]).await.unwrap().unwrap();
+    let now = target.fetch(&id, &scope()).await.unwrap().unwrap();
     assert_eq!(now.fields.get("title"), Some(&json!("Luxe horloge")));
 }
 
@@ -172,12 +169,20 @@ async fn the_archive_guard_holds_and_returning_items_are_unarchived() {
     assert_eq!(report.count(Outcome::Archived), 1, "{}", report.render());
     let gone = state.item("P-009").await.unwrap().unwrap();
     assert!(gone.actual.archived);
-    let hidden = target.fetch(&gone.actual.id, &[]).await.unwrap().unwrap();
+    let hidden = target
+        .fetch(&gone.actual.id, &scope())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(hidden.fields.get("visibility"), Some(&json!("hidden")));
     // It comes back.
     let report = pass(simple(10), &target, &state, options()).await;
     assert_eq!(report.count(Outcome::Unarchived), 1, "{}", report.render());
-    let shown = target.fetch(&gone.actual.id, &[]).await.unwrap().unwrap();
+    let shown = target
+        .fetch(&gone.actual.id, &scope())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(shown.fields.get("visibility"), Some(&json!("visible")));
 }
 
@@ -275,16 +280,12 @@ async fn authentication_errors_stop_the_run() {
         .build()
         .unwrap();
     let target = lightspeed_sync::EcomTarget::new(client);
-    let mapping = crate::support::mapping(&target);
-    let source = lightspeed_sync::source::MemorySource::new("pim", simple(2));
+    let mapping = crate::support::mapping();
+    let source = lightspeed_sync::MemorySource::new("pim", simple(2));
     let state = MemoryStateStore::new();
-    let sync = lightspeed_sync::sync::Sync {
-        source: &source,
-        mapping: &mapping,
-        target: &target,
-        state: &state,
-        options: options(),
-    };
+    let sync = lightspeed_sync::CatalogSync::new(&source, &mapping, &target, &state)
+        .unwrap()
+        .with_options(options());
     let err = sync.run().await.unwrap_err();
     assert!(
         err.to_string().contains("401") || err.to_string().to_lowercase().contains("authentic"),
@@ -295,7 +296,7 @@ async fn authentication_errors_stop_the_run() {
 
 #[tokio::test]
 async fn a_cancelled_run_resumes_from_the_sqlite_store() {
-    use lightspeed_sync::state::SqliteStateStore;
+    use lightspeed_sync::SqliteStateStore;
     use std::sync::{Arc, Mutex};
     let emu = emulator().await;
     let target = target(&emu);

@@ -5,6 +5,7 @@
 
 mod conformance;
 mod ecom;
+mod ledger;
 mod plans;
 mod support;
 mod xseries;

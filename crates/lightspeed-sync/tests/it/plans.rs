@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use lightspeed_sync::item::LiteMap;
-use lightspeed_sync::item::{
-    ActualImage, ActualItem, ActualVariant, DesiredItem, DesiredVariant, RowProblem,
+use lightspeed_sync::catalog::item::{
+    ActualImage, ActualItem, ActualVariant, DesiredImage, DesiredItem, DesiredVariant, LiteMap,
+    Refs, RowProblem,
 };
-use lightspeed_sync::plan::{Action, Plan};
-use lightspeed_sync::planner::{PlanInput, PlanOptions, plan};
+use lightspeed_sync::catalog::plan::{Action, Plan};
+use lightspeed_sync::catalog::planner::{CreateMissing, PlanInput, PlanOptions, plan};
+use lightspeed_sync::catalog::target::References;
 use lightspeed_sync::state::ItemState;
-use lightspeed_sync::target::Taxonomy;
 use serde_json::json;
 
 fn variant(sku: &str, title: &str, price: f64, stock: i64) -> DesiredVariant {
@@ -36,9 +36,17 @@ fn wallet() -> DesiredItem {
             LiteMap::from_iter([("title".into(), json!("Luxury Leather Wallet"))]),
         )]),
         variants: vec![variant("LW-001", "Default", 89.95, 24)],
-        images: vec!["https://img.example/luxury-leather-wallet.jpg".into()],
-        categories: vec!["Accessoires > Portemonnees".into()],
-        brand: Some("Maison Cuir".into()),
+        images: Some(vec![DesiredImage {
+            src: "https://img.example/luxury-leather-wallet.jpg".into(),
+            title: None,
+        }]),
+        refs: BTreeMap::from([
+            (
+                "categories".into(),
+                Refs::Paths(vec!["Accessoires > Portemonnees".into()]),
+            ),
+            ("brand".into(), Refs::One("Maison Cuir".into())),
+        ]),
         origin: vec!["pim.csv:2".into()],
     }
 }
@@ -52,9 +60,8 @@ fn tshirt() -> DesiredItem {
             variant("TS-S", "S", 24.95, 10),
             variant("TS-M", "M", 24.95, 3),
         ],
-        images: vec![],
-        categories: vec![],
-        brand: None,
+        images: Some(vec![]),
+        refs: BTreeMap::new(),
         origin: vec!["pim.csv:3".into(), "pim.csv:4".into()],
     }
 }
@@ -108,14 +115,14 @@ fn input<'a>(
     problems: &'a [RowProblem],
     state: &'a BTreeMap<String, ItemState>,
     actual: Option<&'a [ActualItem]>,
-    taxonomy: Option<&'a Taxonomy>,
+    references: Option<&'a References>,
 ) -> PlanInput<'a> {
     PlanInput {
         desired,
         problems,
         state,
         actual,
-        taxonomy,
+        references,
         full_snapshot: true,
         target: "ecom",
         now: "2026-11-27T10:00:00Z",
@@ -123,7 +130,7 @@ fn input<'a>(
 }
 
 #[test]
-fn a_first_run_creates_items_and_the_taxonomy_they_need() {
+fn a_first_run_creates_items_and_the_references_they_need() {
     let desired = [wallet(), tshirt()];
     let problems = [RowProblem {
         key: Some("BROKEN".into()),
@@ -132,8 +139,7 @@ fn a_first_run_creates_items_and_the_taxonomy_they_need() {
     }];
     let state = BTreeMap::new();
     let options = PlanOptions {
-        create_brands: true,
-        create_categories: true,
+        create_missing: CreateMissing::All,
         ..Default::default()
     };
     let p = plan(
@@ -142,7 +148,7 @@ fn a_first_run_creates_items_and_the_taxonomy_they_need() {
             &problems,
             &state,
             Some(&[]),
-            Some(&Taxonomy::default()),
+            Some(&References::default()),
         ),
         &options,
     );
@@ -222,7 +228,7 @@ fn missing_items_are_archived_within_the_guard_and_skipped_beyond_it() {
 }
 
 #[test]
-fn unchanged_fingerprints_cost_nothing_and_unknown_taxonomy_is_a_skip() {
+fn unchanged_fingerprints_cost_nothing_and_unknown_references_are_a_skip() {
     let item = wallet();
     let state = BTreeMap::from([(
         item.key.clone(),
@@ -243,11 +249,17 @@ fn unchanged_fingerprints_cost_nothing_and_unknown_taxonomy_is_a_skip() {
     assert_eq!(p.calls, 0);
     let fresh = BTreeMap::new();
     let p = plan(
-        &input(&desired, &[], &fresh, Some(&[]), Some(&Taxonomy::default())),
+        &input(
+            &desired,
+            &[],
+            &fresh,
+            Some(&[]),
+            Some(&References::default()),
+        ),
         &PlanOptions::default(),
     );
     assert_eq!(p.steps[0].action, Action::Skip);
-    insta::assert_snapshot!("unknown_taxonomy", p.render());
+    insta::assert_snapshot!("unknown_references", p.render());
 }
 
 #[test]
@@ -255,18 +267,92 @@ fn plans_round_trip_as_versioned_json() {
     let desired = [wallet()];
     let state = BTreeMap::new();
     let options = PlanOptions {
-        create_brands: true,
-        create_categories: true,
+        create_missing: CreateMissing::All,
         ..Default::default()
     };
     let p = plan(
-        &input(&desired, &[], &state, Some(&[]), Some(&Taxonomy::default())),
+        &input(
+            &desired,
+            &[],
+            &state,
+            Some(&[]),
+            Some(&References::default()),
+        ),
         &options,
     );
     let text = p.to_json();
     assert_eq!(Plan::from_json(&text).unwrap(), p);
-    let newer = text.replacen("\"format\": 1", "\"format\": 2", 1);
-    assert!(Plan::from_json(&newer).unwrap_err().contains("format 2"));
+    let newer = text.replacen("\"format\": 2", "\"format\": 3", 1);
+    let e = Plan::from_json(&newer).unwrap_err().to_string();
+    assert!(e.contains("format 3"), "{e}");
+}
+
+#[test]
+fn a_hand_edited_plan_that_does_not_hold_together_is_refused_naming_the_step() {
+    let desired = [wallet(), tshirt()];
+    let state = BTreeMap::new();
+    let options = PlanOptions {
+        create_missing: CreateMissing::All,
+        ..Default::default()
+    };
+    let p = plan(
+        &input(
+            &desired,
+            &[],
+            &state,
+            Some(&[]),
+            Some(&References::default()),
+        ),
+        &options,
+    );
+    let json: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
+    let wallet_step = p.steps.iter().position(|s| s.key == "LW-001").unwrap();
+    let refuse = |edited: serde_json::Value| {
+        Plan::from_json(&edited.to_string())
+            .unwrap_err()
+            .to_string()
+    };
+
+    // The same create twice.
+    let mut twice = json.clone();
+    let step = twice["steps"][wallet_step].clone();
+    twice["steps"].as_array_mut().unwrap().push(step);
+    let e = refuse(twice);
+    assert!(e.contains("LW-001 is written twice"), "{e}");
+    assert!(e.contains(&format!("steps[{wallet_step}]")), "{e}");
+
+    // A create step without its operation.
+    let mut no_op = json.clone();
+    no_op["steps"][wallet_step]
+        .as_object_mut()
+        .unwrap()
+        .remove("op");
+    let e = refuse(no_op);
+    assert!(
+        e.contains(&format!("steps[{wallet_step}] (create LW-001)")),
+        "{e}"
+    );
+    assert!(e.contains("no `op`"), "{e}");
+
+    // A value of the wrong type, named with its path.
+    let mut wrong = json.clone();
+    wrong["steps"][wallet_step]["op"]["item"]["variants"][0]["sku"] = serde_json::json!(42);
+    let e = refuse(wrong);
+    assert!(e.contains(&format!("step {wallet_step} (LW-001)")), "{e}");
+    assert!(e.contains("variants[0].sku"), "{e}");
+
+    // An operation that is not the step's.
+    let mut other = json.clone();
+    other["steps"][wallet_step]["op"]["op"] = serde_json::json!("delete");
+    other["steps"][wallet_step]["op"]["before"] = serde_json::json!({"id": "1"});
+    let e = refuse(other);
+    assert!(e.contains("a `delete` operation in a create step"), "{e}");
+
+    // Not JSON at all: the line and column.
+    let e = Plan::from_json("{\n  \"format\": 2,\n  oops")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 3"), "{e}");
 }
 
 #[test]
@@ -274,12 +360,17 @@ fn a_plan_spanning_days_says_so() {
     let desired = [wallet()];
     let state = BTreeMap::new();
     let options = PlanOptions {
-        create_brands: true,
-        create_categories: true,
+        create_missing: CreateMissing::All,
         ..Default::default()
     };
     let mut p = plan(
-        &input(&desired, &[], &state, Some(&[]), Some(&Taxonomy::default())),
+        &input(
+            &desired,
+            &[],
+            &state,
+            Some(&[]),
+            Some(&References::default()),
+        ),
         &options,
     );
     p.calls = 30_000;
@@ -289,7 +380,7 @@ fn a_plan_spanning_days_says_so() {
 
 #[test]
 fn the_ecom_budget_makes_30000_calls_span_days() {
-    use lightspeed_sync::target::CatalogTarget;
+    use lightspeed_sync::CatalogTarget;
     // No request is made: the estimate reads the client's rate budget (300 per 5 minutes,
     // 3000 per hour, 12000 per day).
     let client = lightspeed_ecom::Client::builder("key", "secret")
@@ -303,12 +394,17 @@ fn the_ecom_budget_makes_30000_calls_span_days() {
     let desired = [wallet()];
     let state = BTreeMap::new();
     let options = PlanOptions {
-        create_brands: true,
-        create_categories: true,
+        create_missing: CreateMissing::All,
         ..Default::default()
     };
     let mut p = plan(
-        &input(&desired, &[], &state, Some(&[]), Some(&Taxonomy::default())),
+        &input(
+            &desired,
+            &[],
+            &state,
+            Some(&[]),
+            Some(&References::default()),
+        ),
         &options,
     );
     p.calls = 30_000;

@@ -5,12 +5,11 @@ use std::time::Duration;
 use lightspeed_core::{RateLimitPolicy, RetryPolicy};
 use lightspeed_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use lightspeed_mapping::{Mapping, Options};
-use lightspeed_sync::EcomTarget;
-use lightspeed_sync::executor::{Outcome, Report};
-use lightspeed_sync::planner::PlanOptions;
-use lightspeed_sync::source::MemorySource;
-use lightspeed_sync::sync::{Reconcile, Sync, SyncOptions};
-use lightspeed_sync::target::CatalogTarget;
+use lightspeed_sync::catalog::ReadScope;
+use lightspeed_sync::{
+    CatalogSync, CatalogTarget, CreateMissing, EcomTarget, MemorySource, Outcome, PlanOptions,
+    Reconcile, Report, StateStore, SyncOptions,
+};
 use serde_json::{Value, json};
 
 /// The mapping the tests use: one row per variant, `parent` groups them.
@@ -58,17 +57,17 @@ pub fn target(emu: &EmulatorHandle) -> EcomTarget {
     EcomTarget::new(client)
 }
 
-/// The test mapping, checked against the target's schema.
-pub fn mapping(target: &dyn CatalogTarget) -> Mapping {
-    let schema = target.schema();
-    Mapping::from_json(
-        MAPPING,
-        &Options {
-            channel: None,
-            schema: Some(&*schema),
-        },
-    )
-    .expect("mapping compiles")
+/// The test mapping (the sync compiles it against the target's schema).
+pub fn mapping() -> Mapping {
+    Mapping::from_json(MAPPING, &Options::default()).expect("mapping compiles")
+}
+
+/// A read of everything the test mapping writes.
+pub fn scope() -> ReadScope {
+    ReadScope {
+        languages: vec!["en".into()],
+        references: vec!["categories".into(), "tags".into()],
+    }
 }
 
 /// `n` simple products `P-000`...
@@ -82,8 +81,7 @@ pub fn simple(n: usize) -> Vec<Value> {
 pub fn options() -> SyncOptions {
     SyncOptions {
         plan: PlanOptions {
-            create_brands: true,
-            create_categories: true,
+            create_missing: CreateMissing::All,
             archive_missing: true,
             ..PlanOptions::default()
         },
@@ -97,18 +95,24 @@ pub fn options() -> SyncOptions {
 pub async fn pass(
     records: Vec<Value>,
     target: &dyn CatalogTarget,
-    state: &dyn lightspeed_sync::state::StateStore,
+    state: &dyn StateStore,
     options: SyncOptions,
 ) -> Report {
-    let mapping = mapping(target);
+    pass_with(&mapping(), records, target, state, options).await
+}
+
+/// One pass over `records` with another mapping.
+pub async fn pass_with(
+    mapping: &Mapping,
+    records: Vec<Value>,
+    target: &dyn CatalogTarget,
+    state: &dyn StateStore,
+    options: SyncOptions,
+) -> Report {
     let source = MemorySource::new("pim", records);
-    let sync = Sync {
-        source: &source,
-        mapping: &mapping,
-        target,
-        state,
-        options,
-    };
+    let sync = CatalogSync::new(&source, mapping, target, state)
+        .expect("the mapping fits the target")
+        .with_options(options);
     sync.run().await.expect("the run completes").1
 }
 
@@ -126,7 +130,7 @@ pub fn counts(r: &Report) -> (usize, usize, usize, usize, usize) {
 /// Every product in the emulator's shop, as (title, skus of its variants).
 pub async fn shop(target: &EcomTarget) -> Vec<(String, Vec<String>)> {
     let mut items: Vec<(String, Vec<String>)> = target
-        .list(&[])
+        .list(&ReadScope::default())
         .await
         .expect("list")
         .into_iter()

@@ -8,7 +8,7 @@ use lightspeed_sync::fulfillment::{
     Address, BusinessHours, FulfillmentOptions, FulfillmentRequest, MemoryOrderSource, RequestLine,
     RequestOutcome, send,
 };
-use lightspeed_sync::inventory::{PrimaryOptions, SecondaryOptions, primary, secondary};
+use lightspeed_sync::pool::xseries::{PrimaryOptions, SecondaryOptions, primary, secondary};
 use lightspeed_sync::pool::{InventorySink, MemoryInventorySink, PoolSchema};
 use lightspeed_sync::state::MemoryStateStore;
 use lightspeed_xseries::model::SaleStatus;

@@ -1,0 +1,437 @@
+//! The state store in a SQLite file: the embedded default.
+//!
+//! WAL journal with `synchronous = FULL`: every call is its own transaction and is on disk
+//! when it returns, power loss included. The ledger needs that much (an intent must be durable
+//! before its write is sent); `NORMAL` would only survive a crash of the process. See
+//! `docs/decisions.md` for the cost.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{Intent, ItemState, ProgressMark, StateStore};
+use crate::error::{Error, Result};
+
+/// The schema version this code writes; a newer file is refused rather than misread.
+/// Version 2 added the intents of the write-ahead ledger.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// The default location of the SQLite store, relative to the working directory.
+pub const DEFAULT_PATH: &str = ".lightspeed-sync/state.db";
+
+/// What the `meta` table says a store is.
+const APPLICATION: &str = "lightspeed-sync";
+
+/// A store in a SQLite file (each call is its own transaction, durable when it returns).
+/// Calls are short and run on the caller's thread.
+#[derive(Debug)]
+pub struct SqliteStateStore {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStateStore {
+    /// Opens (or creates) the store at `path`, creating its directory. A file that is not a
+    /// SQLite database, or a database of another program, is refused with its path.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let shown = path.display().to_string();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::state(
+                    &shown,
+                    format!("cannot create {}", dir.display()),
+                    Some(Box::new(e)),
+                )
+            })?;
+        }
+        let conn = Connection::open(&path)
+            .map_err(|e| Error::state(&shown, "cannot open", Some(Box::new(e))))?;
+        init(&conn, &shown)?;
+        Ok(SqliteStateStore {
+            path,
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// A store in a private in-memory database (tests of the SQLite code path).
+    pub fn in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory()
+            .map_err(|e| Error::state(":memory:", "cannot open", Some(Box::new(e))))?;
+        init(&conn, ":memory:")?;
+        Ok(SqliteStateStore {
+            path: PathBuf::from(":memory:"),
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Where the store lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn err(&self, what: &str, e: rusqlite::Error) -> Error {
+        Error::state(self.path.display().to_string(), what, Some(Box::new(e)))
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(&self, what: &str, text: &str) -> Result<T> {
+        serde_json::from_str(text).map_err(|e| {
+            Error::state(
+                self.path.display().to_string(),
+                format!("{what} does not decode (a corrupt or hand-edited store?)"),
+                Some(Box::new(e)),
+            )
+        })
+    }
+}
+
+fn init(conn: &Connection, path: &str) -> Result<()> {
+    let fail = |what: &str, e: rusqlite::Error| Error::state(path, what, Some(Box::new(e)));
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+        .map_err(|e| fail("not a SQLite database, or not readable", e))?;
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .and_then(|mut s| {
+            s.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<_>>()
+        })
+        .map_err(|e| fail("not a SQLite database, or not readable", e))?;
+    if !tables.is_empty() && !tables.iter().any(|t| t == "meta") {
+        return Err(Error::state(
+            path,
+            format!(
+                "not a lightspeed-sync state store (it holds the tables {}); give another path",
+                tables.join(", ")
+            ),
+            None,
+        ));
+    }
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    )
+    .map_err(|e| fail("cannot create its tables", e))?;
+    let meta = |key: &str| -> Result<Option<String>> {
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()
+        .map_err(|e| fail("cannot read its version", e))
+    };
+    if let Some(app) = meta("application")?
+        && app != APPLICATION
+    {
+        return Err(Error::state(
+            path,
+            format!("a store of {app:?}, not of {APPLICATION}"),
+            None,
+        ));
+    }
+    let version =
+        match meta("schema_version")? {
+            None if tables.len() > 1 => {
+                return Err(Error::state(
+                    path,
+                    "not a lightspeed-sync state store (no schema version)",
+                    None,
+                ));
+            }
+            None => None,
+            Some(v) => Some(v.parse::<i64>().map_err(|_| {
+                Error::state(path, format!("unreadable schema version {v:?}"), None)
+            })?),
+        };
+    if let Some(v) = version
+        && v > SCHEMA_VERSION
+    {
+        return Err(Error::state(
+            path,
+            format!(
+                "written by a newer version (schema {v}, this one knows {SCHEMA_VERSION}); upgrade lightspeed-sync"
+            ),
+            None,
+        ));
+    }
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, state TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS progress (
+             plan TEXT NOT NULL, key TEXT NOT NULL, mark TEXT NOT NULL,
+             PRIMARY KEY (plan, key));
+         CREATE TABLE IF NOT EXISTS intents (
+             seq INTEGER PRIMARY KEY AUTOINCREMENT,
+             key TEXT NOT NULL, op TEXT NOT NULL, intent TEXT NOT NULL,
+             UNIQUE (key, op));",
+    )
+    .map_err(|e| fail("cannot create its tables", e))?;
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?1), ('application', ?2)",
+        params![SCHEMA_VERSION.to_string(), APPLICATION],
+    )
+    .map_err(|e| fail("cannot write its version", e))?;
+    Ok(())
+}
+
+#[async_trait]
+impl StateStore for SqliteStateStore {
+    async fn items(&self) -> Result<BTreeMap<String, ItemState>> {
+        let conn = self.conn();
+        let rows: Vec<(String, String)> = conn
+            .prepare_cached("SELECT key, state FROM items")
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()
+            })
+            .map_err(|e| self.err("cannot read items", e))?;
+        rows.into_iter()
+            .map(|(key, state)| {
+                let state = self.decode(&format!("item {key:?}"), &state)?;
+                Ok((key, state))
+            })
+            .collect()
+    }
+
+    async fn item(&self, key: &str) -> Result<Option<ItemState>> {
+        let text: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT state FROM items WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err("cannot read an item", e))?;
+        text.map(|t| self.decode(&format!("item {key:?}"), &t))
+            .transpose()
+    }
+
+    async fn put_item(&self, key: &str, state: &ItemState) -> Result<()> {
+        let text = serde_json::to_string(state).map_err(|e| {
+            Error::state(
+                self.path.display().to_string(),
+                "cannot encode an item",
+                Some(Box::new(e)),
+            )
+        })?;
+        self.conn()
+            .execute(
+                "INSERT OR REPLACE INTO items (key, state) VALUES (?1, ?2)",
+                params![key, text],
+            )
+            .map_err(|e| self.err("cannot write an item", e))?;
+        Ok(())
+    }
+
+    async fn remove_item(&self, key: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM items WHERE key = ?1", params![key])
+            .map_err(|e| self.err("cannot remove an item", e))?;
+        Ok(())
+    }
+
+    async fn cursor(&self, name: &str) -> Result<Option<String>> {
+        self.conn()
+            .query_row(
+                "SELECT value FROM cursors WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err("cannot read a cursor", e))
+    }
+
+    async fn set_cursor(&self, name: &str, value: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT OR REPLACE INTO cursors (name, value) VALUES (?1, ?2)",
+                params![name, value],
+            )
+            .map_err(|e| self.err("cannot write a cursor", e))?;
+        Ok(())
+    }
+
+    async fn progress(&self, plan: &str) -> Result<BTreeMap<String, ProgressMark>> {
+        let rows: Vec<(String, String)> = self
+            .conn()
+            .prepare_cached("SELECT key, mark FROM progress WHERE plan = ?1")
+            .and_then(|mut s| {
+                s.query_map(params![plan], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()
+            })
+            .map_err(|e| self.err("cannot read progress", e))?;
+        rows.into_iter()
+            .map(|(key, mark)| {
+                let mark = self.decode(&format!("the progress mark of {key:?}"), &mark)?;
+                Ok((key, mark))
+            })
+            .collect()
+    }
+
+    async fn set_progress(&self, plan: &str, key: &str, mark: &ProgressMark) -> Result<()> {
+        let text = serde_json::to_string(mark).unwrap_or_default();
+        self.conn()
+            .execute(
+                "INSERT OR REPLACE INTO progress (plan, key, mark) VALUES (?1, ?2, ?3)",
+                params![plan, key, text],
+            )
+            .map_err(|e| self.err("cannot write progress", e))?;
+        Ok(())
+    }
+
+    async fn clear_progress(&self, plan: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM progress WHERE plan = ?1", params![plan])
+            .map_err(|e| self.err("cannot clear progress", e))?;
+        Ok(())
+    }
+
+    async fn open_intent(&self, intent: &Intent) -> Result<()> {
+        let text = serde_json::to_string(intent).unwrap_or_default();
+        // A new row (a new `seq`) even when one was open: the order is the order of writes.
+        let conn = self.conn();
+        conn.execute(
+            "DELETE FROM intents WHERE key = ?1 AND op = ?2",
+            params![intent.key, intent.op],
+        )
+        .and_then(|_| {
+            conn.execute(
+                "INSERT INTO intents (key, op, intent) VALUES (?1, ?2, ?3)",
+                params![intent.key, intent.op, text],
+            )
+        })
+        .map_err(|e| self.err("cannot record an intent", e))?;
+        Ok(())
+    }
+
+    async fn intents(&self) -> Result<Vec<Intent>> {
+        let rows: Vec<String> = self
+            .conn()
+            .prepare_cached("SELECT intent FROM intents ORDER BY seq")
+            .and_then(|mut s| {
+                s.query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()
+            })
+            .map_err(|e| self.err("cannot read intents", e))?;
+        rows.iter()
+            .map(|text| self.decode("an intent", text))
+            .collect()
+    }
+
+    async fn close_intent(&self, key: &str, op: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "DELETE FROM intents WHERE key = ?1 AND op = ?2",
+                params![key, op],
+            )
+            .map_err(|e| self.err("cannot close an intent", e))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::conformance;
+
+    fn scratch(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("ls-sync-{name}-{}", std::process::id()))
+    }
+
+    #[tokio::test]
+    async fn the_sqlite_store_conforms_and_survives_a_reopen() {
+        conformance::check(&SqliteStateStore::in_memory().unwrap()).await;
+        let dir = scratch("state");
+        let path = dir.join("nested/state.db");
+        {
+            let store = SqliteStateStore::open(&path).unwrap();
+            conformance::check(&store).await;
+        }
+        let again = SqliteStateStore::open(&path).unwrap();
+        assert_eq!(
+            again.cursor("last_run").await.unwrap().as_deref(),
+            Some("y")
+        );
+        assert_eq!(again.items().await.unwrap().len(), 1);
+        assert_eq!(
+            again.intents().await.unwrap().len(),
+            1,
+            "an open intent survives"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_newer_schema_is_refused() {
+        let dir = scratch("schema");
+        let path = dir.join("state.db");
+        drop(SqliteStateStore::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute(
+            "UPDATE meta SET value = '99' WHERE key = 'schema_version'",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let err = SqliteStateStore::open(&path).unwrap_err();
+        assert!(err.to_string().contains("newer version"), "{err}");
+        assert!(err.to_string().contains("state.db"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_store_of_version_1_gains_the_ledger() {
+        let dir = scratch("v1");
+        let path = dir.join("state.db");
+        std::fs::create_dir_all(&dir).unwrap();
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO meta VALUES ('schema_version', '1');
+             CREATE TABLE items (key TEXT PRIMARY KEY, state TEXT NOT NULL);
+             INSERT INTO items VALUES ('A', '{\"actual\": {\"id\": \"7\"}, \"fingerprint\": \"f\"}');
+             CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE progress (plan TEXT NOT NULL, key TEXT NOT NULL, mark TEXT NOT NULL, PRIMARY KEY (plan, key));",
+        )
+        .unwrap();
+        drop(conn);
+        let store = SqliteStateStore::open(&path).unwrap();
+        assert_eq!(store.item("A").await.unwrap().unwrap().actual.id, "7");
+        assert!(store.intents().await.unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_foreign_or_corrupt_file_is_refused_with_its_path() {
+        let dir = scratch("foreign");
+        std::fs::create_dir_all(&dir).unwrap();
+        let garbage = dir.join("garbage.db");
+        std::fs::write(
+            &garbage,
+            b"this is not a database, it is a shopping list\n".repeat(100),
+        )
+        .unwrap();
+        let err = SqliteStateStore::open(&garbage).unwrap_err();
+        assert!(err.to_string().contains("garbage.db"), "{err}");
+        assert!(err.to_string().contains("not a SQLite database"), "{err}");
+
+        let other = dir.join("other.db");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE customers (id INTEGER); CREATE TABLE orders (id INTEGER);")
+            .unwrap();
+        let err = SqliteStateStore::open(&other).unwrap_err();
+        assert!(err.to_string().contains("other.db"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("not a lightspeed-sync state store"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
