@@ -5,6 +5,7 @@
 
 mod conformance;
 mod ecom;
+mod fields;
 mod ledger;
 mod plans;
 mod support;
