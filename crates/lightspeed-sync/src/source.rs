@@ -197,23 +197,75 @@ impl RecordSource for FileSource {
     async fn read(&self) -> Result<SourceBatch> {
         let bytes = std::fs::read(&self.path)
             .map_err(|e| Error::source_error(&self.name, "cannot be read", Some(Box::new(e))))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            Error::source_error(
-                &self.name,
-                format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
-                Some(Box::new(e)),
-            )
-        })?;
+        let (text, mut bad_lines) = match String::from_utf8(bytes) {
+            Ok(text) => (text, Vec::new()),
+            // JSON is one document: its bad byte is named, and the source refused.
+            Err(e) if self.format == FileFormat::Json => {
+                let (line, column) = line_of(e.as_bytes(), e.utf8_error().valid_up_to());
+                return Err(Error::source_error(
+                    &self.name,
+                    format!("not UTF-8 at line {line}, column {column}"),
+                    Some(Box::new(e)),
+                ));
+            }
+            // Rows are lines: a line with a bad byte is reported, the others are kept.
+            Err(e) => utf8_lines(&self.name, e.as_bytes()),
+        };
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        Ok(match self.format {
+        let mut batch = match self.format {
             FileFormat::Csv => parse_csv(&self.name, text),
             FileFormat::Json => parse_json(&self.name, text)?,
             FileFormat::Ndjson => parse_ndjson(&self.name, text),
-        })
+        };
+        batch.problems.append(&mut bad_lines);
+        batch.problems.sort_by_key(|p| line_number(&p.location));
+        Ok(batch)
     }
 }
 
-/// Parses CSV text (see [`FileSource`]).
+/// The line and column (1-based, in bytes) of byte `offset`.
+fn line_of(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+    (line, column)
+}
+
+/// The line number of a `file:line` location (0 for others), to keep problems in file order.
+fn line_number(location: &str) -> usize {
+    location
+        .rsplit_once(':')
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Text with every line that is not UTF-8 emptied (so later lines keep their numbers), and a
+/// problem for each.
+fn utf8_lines(name: &str, bytes: &[u8]) -> (String, Vec<SourceProblem>) {
+    let mut text = String::with_capacity(bytes.len());
+    let mut problems = Vec::new();
+    for (n, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        if n > 0 {
+            text.push('\n');
+        }
+        match std::str::from_utf8(line) {
+            Ok(line) => text.push_str(line),
+            Err(e) => problems.push(SourceProblem {
+                location: format!("{name}:{}", n + 1),
+                message: format!(
+                    "not UTF-8 (byte {} of the line); the line is left out (export the file as UTF-8)",
+                    e.valid_up_to() + 1
+                ),
+            }),
+        }
+    }
+    (text, problems)
+}
+
+/// Parses CSV text (see [`FileSource`]): the separator the header uses more (`;` or `,`),
+/// quoted cells that may span lines. A row with the wrong number of cells is reported with its
+/// line; so is a quote left open, which would otherwise swallow every line after it into one
+/// cell: the row is left out and reading goes on at the next line.
 pub fn parse_csv(name: &str, text: &str) -> SourceBatch {
     let header = text.lines().next().unwrap_or("");
     let delimiter = if header.matches(';').count() > header.matches(',').count() {
@@ -221,59 +273,100 @@ pub fn parse_csv(name: &str, text: &str) -> SourceBatch {
     } else {
         b','
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let lines: Vec<&str> = text.split('\n').collect();
     let mut batch = SourceBatch::default();
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
-        Err(e) => {
-            batch.problems.push(SourceProblem {
-                location: format!("{name}:1"),
-                message: format!("cannot read the header row: {e}"),
-            });
-            return batch;
+    let mut headers: Option<Vec<String>> = None;
+    let mut start = 0;
+    while start < lines.len() {
+        // A record: lines until its quotes balance (a doubled quote counts twice).
+        let mut end = start;
+        let mut quotes = lines[start].matches('"').count();
+        while quotes % 2 == 1 && end + 1 < lines.len() {
+            end += 1;
+            quotes += lines[end].matches('"').count();
         }
-    };
-    for result in reader.records() {
-        match result {
-            Ok(row) => {
-                let line = row.position().map_or(0, |p| p.line());
-                let location = format!("{name}:{line}");
-                if row.len() != headers.len() {
-                    batch.problems.push(SourceProblem {
-                        location,
-                        message: format!(
-                            "{} cells where the header has {} (a stray separator or quote?)",
-                            row.len(),
-                            headers.len()
-                        ),
-                    });
-                    continue;
-                }
-                let mut data = Map::new();
-                for (h, cell) in headers.iter().zip(row.iter()) {
-                    let value = if cell.trim().is_empty() {
-                        Json::Null
-                    } else {
-                        Json::from(cell)
-                    };
-                    data.insert(h.clone(), value);
-                }
-                batch.records.push(SourceRecord {
-                    location,
-                    data: Json::Object(data),
-                });
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+        let line = start + 1;
+        let location = format!("{name}:{line}");
+        if quotes % 2 == 1 {
+            batch.problems.push(SourceProblem {
+                location,
+                message: "a quote is never closed (it would take every line after it as one cell); the row is left out".into(),
+            });
+            start += 1;
+            continue;
+        }
+        let chunk = lines[start..=end].join("\n");
+        let next = end + 1;
+        if chunk.trim().is_empty() {
+            start = next;
+            continue;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(chunk.as_bytes());
+        let cells: Vec<String> = match reader.records().next() {
+            Some(Ok(row)) => row.iter().map(str::to_string).collect(),
+            Some(Err(e)) => {
                 batch.problems.push(SourceProblem {
-                    location: format!("{name}:{line}"),
+                    location,
                     message: e.to_string(),
                 });
+                start = next;
+                continue;
             }
+            None => {
+                start = next;
+                continue;
+            }
+        };
+        let Some(headers) = &headers else {
+            headers = Some(cells.iter().map(|c| c.trim().to_string()).collect());
+            start = next;
+            continue;
+        };
+        if cells.len() != headers.len() {
+            let spans = if end > start {
+                format!(" (a quoted cell runs from line {line} to line {})", end + 1)
+            } else {
+                String::new()
+            };
+            batch.problems.push(SourceProblem {
+                location,
+                message: format!(
+                    "{} cells where the header has {}{spans} (a stray separator or quote?)",
+                    cells.len(),
+                    headers.len()
+                ),
+            });
+            // A quote that opened a cell by mistake and closed rows later: read those rows.
+            start = if end > start { start + 1 } else { next };
+            continue;
         }
+        let data: Map<String, Json> = headers
+            .iter()
+            .zip(cells)
+            .map(|(h, cell)| {
+                let value = if cell.trim().is_empty() {
+                    Json::Null
+                } else {
+                    Json::from(cell)
+                };
+                (h.clone(), value)
+            })
+            .collect();
+        batch.records.push(SourceRecord {
+            location,
+            data: Json::Object(data),
+        });
+        start = next;
+    }
+    if headers.is_none() {
+        batch.problems.push(SourceProblem {
+            location: format!("{name}:1"),
+            message: "no header row".into(),
+        });
     }
     batch
 }
@@ -404,6 +497,85 @@ mod tests {
                 .message
                 .contains("2 cells where the header has 3")
         );
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_one_bad_row_not_the_rest_of_the_file() {
+        let text = "sku;name;price\nA;Wallet;1\nB;\"Watch;2\nC;Tee;3\nD;Belt;4\n";
+        let batch = parse_csv("pim.csv", text);
+        let skus: Vec<_> = batch
+            .records
+            .iter()
+            .map(|r| r.data["sku"].clone())
+            .collect();
+        assert_eq!(skus, ["A", "C", "D"]);
+        assert_eq!(batch.records[1].location, "pim.csv:4");
+        assert_eq!(batch.problems.len(), 1, "{:?}", batch.problems);
+        assert_eq!(batch.problems[0].location, "pim.csv:3");
+        assert!(
+            batch.problems[0].message.contains("never closed"),
+            "{:?}",
+            batch.problems
+        );
+
+        // A stray quote that a later row closes (so that the rows would merge into one with
+        // too few cells): each row is reported, the rest reads.
+        let text = "sku;name;price\nA;\"Wal;1\nB;Watch;2\"\nC;Tee;3\n";
+        let batch = parse_csv("pim.csv", text);
+        let skus: Vec<_> = batch
+            .records
+            .iter()
+            .map(|r| r.data["sku"].clone())
+            .collect();
+        assert_eq!(skus, ["C"], "{:?}", batch);
+        assert_eq!(batch.problems.len(), 2, "{:?}", batch.problems);
+        assert_eq!(batch.problems[0].location, "pim.csv:2");
+        assert_eq!(batch.problems[1].location, "pim.csv:3");
+        assert!(
+            batch.problems[0]
+                .message
+                .contains("runs from line 2 to line 3"),
+            "{:?}",
+            batch.problems
+        );
+    }
+
+    #[tokio::test]
+    async fn a_line_that_is_not_utf8_is_reported_and_the_others_kept() {
+        let dir = std::env::temp_dir().join(format!("ls-sync-utf8-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let csv = dir.join("pim.csv");
+        let mut bytes = b"sku;name\nA;Wallet\nB;Caf".to_vec();
+        bytes.push(0xE9); // Latin-1 `é`
+        bytes.extend_from_slice(b"\nC;Tee\n");
+        std::fs::write(&csv, &bytes).unwrap();
+        let batch = FileSource::open(&csv).unwrap().read().await.unwrap();
+        let skus: Vec<_> = batch
+            .records
+            .iter()
+            .map(|r| r.data["sku"].clone())
+            .collect();
+        assert_eq!(skus, ["A", "C"]);
+        assert_eq!(batch.records[1].location, format!("{}:4", csv.display()));
+        assert_eq!(batch.problems.len(), 1);
+        assert_eq!(batch.problems[0].location, format!("{}:3", csv.display()));
+        assert!(
+            batch.problems[0]
+                .message
+                .contains("not UTF-8 (byte 6 of the line)")
+        );
+
+        let json = dir.join("pim.json");
+        let mut bytes = b"[\n{\"sku\": \"A\"},\n{\"sku\": \"B".to_vec();
+        bytes.push(0xFF);
+        bytes.extend_from_slice(b"\"}\n]");
+        std::fs::write(&json, &bytes).unwrap();
+        let e = FileSource::open(&json).unwrap().read().await.unwrap_err();
+        assert!(
+            e.to_string().contains("not UTF-8 at line 3, column 11"),
+            "{e}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
