@@ -17,7 +17,7 @@ use serde_json::Value;
 /// under the plural envelope.
 fn page(file: &str, singular: &str, plural: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/ecom")
+        .join("../fixtures/ecom")
         .join(file);
     let fixture: Value = serde_json::from_slice(&std::fs::read(&path).expect("fixture")).unwrap();
     let record = &fixture[singular];

@@ -506,8 +506,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The fixture root for a crate's tests: `LIGHTSPEED_FIXTURES_DIR` when set (and `true`, it was
-/// given), else the project's own set: `../shared/fixtures` from the workspace root (the
-/// fixtures' README), or the nearest `shared/fixtures` further up.
+/// given), else the project's own set in `fixtures/` at the workspace root.
 pub fn fixtures_root(workspace_root: &Path) -> (PathBuf, bool) {
     match std::env::var_os("LIGHTSPEED_FIXTURES_DIR") {
         Some(dir) => (PathBuf::from(dir), true),
@@ -515,14 +514,10 @@ pub fn fixtures_root(workspace_root: &Path) -> (PathBuf, bool) {
     }
 }
 
-/// The project's own fixtures, whatever `LIGHTSPEED_FIXTURES_DIR` says.
+/// The project's own fixtures (`fixtures/` at the workspace root, carried by the repository),
+/// whatever `LIGHTSPEED_FIXTURES_DIR` says.
 pub fn project_fixtures(workspace_root: &Path) -> PathBuf {
-    workspace_root
-        .ancestors()
-        .skip(1)
-        .map(|dir| dir.join("shared/fixtures"))
-        .find(|dir| dir.is_dir())
-        .unwrap_or_else(|| workspace_root.join("../shared/fixtures"))
+    workspace_root.join("fixtures")
 }
 
 /// The conformance test of a client crate, in one call: checks the fixture set (the one
@@ -545,7 +540,8 @@ pub fn assert_conforms(api: &Api, workspace_root: &Path, overlay: &Path, full_ro
         report.failures.extend(orphan_expectations(&root, overlay));
         assert!(
             report.fixtures > 0,
-            "no fixtures found under {}",
+            "no fixtures found under {}: the repository carries them in `fixtures/`; to test \
+             another set with the same layout, point LIGHTSPEED_FIXTURES_DIR at it",
             root.display()
         );
         assert!(report.pointers > 0, "no expectation was checked");
