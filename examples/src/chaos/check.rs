@@ -10,7 +10,8 @@
 //!   every product that is not the one an item is checked against (more products than items:
 //!   an orphan, or a second product holding an item's SKUs, which then counts twice, as an
 //!   extra product and as an extra holder), and every extra brand with the same title,
-//!   category with the same path, or link of a product to the same category.
+//!   category with the same path, link of a product to the same category, or image of a
+//!   product with the same name (such an image also makes the product's images different).
 //! - **different**: one for every field of a claimed product that is not the mapped value: the
 //!   title in Dutch and in English (a language the product has no own text in shows the
 //!   default's, as eCom does), the description, each variant's title, price and stock (and a
@@ -67,11 +68,13 @@ pub struct Duplicates {
     pub categories: usize,
     /// Extra links of a product to the same category.
     pub links: usize,
+    /// Extra images of a product with a name it should have fewer times.
+    pub images: usize,
 }
 
 impl Duplicates {
     fn total(&self) -> usize {
-        self.skus + self.extra_products + self.brands + self.categories + self.links
+        self.skus + self.extra_products + self.brands + self.categories + self.links + self.images
     }
 }
 
@@ -504,6 +507,14 @@ fn compare_item(check: &mut CatalogCheck, shop: &Shop<'_>, item: &DesiredItem, i
             .flatten()
             .map(|i| i["title"].as_str().unwrap_or(""))
             .collect();
+        for name in actual.iter().collect::<BTreeSet<_>>() {
+            let have = actual.iter().filter(|a| *a == name).count();
+            let want = expected.iter().filter(|e| e == name).count();
+            if have > want.max(1) {
+                check.duplicates.images += have - want.max(1);
+                check.duplicate(format!("{key}: image {name:?} {have} times"));
+            }
+        }
         if expected != actual {
             check.differ(key, "images", "images", json!(expected), json!(actual));
         }
