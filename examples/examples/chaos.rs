@@ -544,11 +544,10 @@ impl Pass {
     /// The pass as a line of the run's report.
     fn describe(&self, kill: Option<u64>) -> Value {
         let summary = self.line("summary");
-        let mut out = json!({
-            "exit": self.code,
-            "killed": self.killed(),
-            "plan_calls": self.line("plan").map(|p| p["calls"].clone()),
-        });
+        let mut out = json!({"exit": self.code, "killed": self.killed()});
+        if let Some(plan) = self.line("plan") {
+            out["plan_calls"] = plan["calls"].clone();
+        }
         if let Some(k) = kill {
             out["kill_after_writes"] = json!(k);
         }

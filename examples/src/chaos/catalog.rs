@@ -17,7 +17,8 @@
 //! - **Prices with comma decimals** (`24,95`, `1.299,00`) and **stock** as text.
 //!
 //! The later edition ([`Edition::Later`]) changes about 15% of the products as a later export
-//! would: a price and stock, the English title and description, the categories and images.
+//! would: a price and stock (and a family's sizes: a size added or dropped), the English title
+//! and description, the categories and images.
 
 use std::io::Write;
 use std::path::Path;
@@ -188,7 +189,11 @@ pub fn product(seed: u64, i: u64, edition: Edition) -> Vec<Value> {
         row.insert("stock".into(), json!(stock.to_string()));
         return vec![Value::Object(row)];
     }
-    let sizes = 2 + (mix(seed, i, 17) % 2) as usize;
+    let mut sizes = 2 + (mix(seed, i, 17) % 2) as usize;
+    if change == Some(0) {
+        // A size added (two become three) or dropped (three become two).
+        sizes = 5 - sizes;
+    }
     SIZES[..sizes]
         .iter()
         .enumerate()
@@ -255,10 +260,13 @@ mod tests {
 
     #[test]
     fn the_later_edition_changes_some_products() {
-        let first = records(200, 3, Edition::First);
-        let later = records(200, 3, Edition::Later);
-        assert_eq!(first.len(), later.len());
-        let changed = first.iter().zip(&later).filter(|(a, b)| a != b).count();
-        assert!(changed > 10 && changed < 100, "{changed}");
+        let changed = (0..200)
+            .filter(|&i| product(3, i, Edition::First) != product(3, i, Edition::Later))
+            .count();
+        assert!(changed > 10 && changed < 60, "{changed}");
+        let resized = (0..200)
+            .filter(|&i| product(3, i, Edition::First).len() != product(3, i, Edition::Later).len())
+            .count();
+        assert!(resized > 0, "some family gains or loses a size");
     }
 }
