@@ -4,7 +4,7 @@
 #   examples/chaos.sh catalog      # 10,000 products, killed after 50, 1,000 and 5,000 writes
 #   examples/chaos.sh later        # the same with a clean run of 6,000 first, then all, changed
 #   examples/chaos.sh fulfillment  # 1,000 requests, killed after 5, 100 and 500 writes
-#   examples/chaos.sh defects      # the two cases that reproduce the defects the suite found
+#   examples/chaos.sh defects      # the three cases that reproduce the defect the suite found
 #   examples/chaos.sh all          # catalog, later and fulfillment
 #
 # Each case prints the chaos example's JSON line and keeps it in target/chaos/<case>.json
@@ -47,6 +47,8 @@ case $case in
         run defect-delete run --products 40 --kills 22 --later --concurrency 1 "$@" || status=$?
         run defect-post run --products 40 --seed 2 --kills 21 --later --concurrency 1 "$@" ||
             status=$?
+        run defect-cut run --products 100 --seed 4 --kills --later --concurrency 1 \
+            --faults truncate=0.3 "$@" || status=$?
         ;;
     all)
         for c in catalog later fulfillment; do

@@ -147,8 +147,9 @@ enum Cmd {
         /// Products (a family of sizes counts once).
         #[arg(long)]
         products: u64,
-        /// Kill the first passes after these many of their own writes, one pass each.
-        #[arg(long, value_delimiter = ',', default_value = "5,40,300")]
+        /// Kill the first passes after these many of their own writes, one pass each
+        /// (`--kills` alone: no kills).
+        #[arg(long, value_delimiter = ',', num_args = 0..=1, default_value = "5,40,300")]
         kills: Vec<u64>,
         /// First a clean complete run of 60% of the products; the kills happen in the run of
         /// the whole catalog that follows, some records changed.
@@ -176,8 +177,9 @@ enum Cmd {
         /// Requests.
         #[arg(long)]
         requests: u64,
-        /// Kill the first passes after these many of their own writes, one pass each.
-        #[arg(long, value_delimiter = ',', default_value = "2,7,20")]
+        /// Kill the first passes after these many of their own writes, one pass each
+        /// (`--kills` alone: no kills).
+        #[arg(long, value_delimiter = ',', num_args = 0..=1, default_value = "2,7,20")]
         kills: Vec<u64>,
         /// The seed.
         #[arg(long, default_value_t = 1)]

@@ -194,3 +194,25 @@ fn a_kill_on_the_first_write_of_an_update_does_not_send_its_post_twice() {
     let (ok, report, shown) = chaos(&args);
     assert_clean(ok, &report, &shown, 1);
 }
+
+/// The same defect without a crash: the answer to the POST that adds CH-000033's second image
+/// in the later run is cut after the emulator applied it (`truncate`), the pass leaves the item
+/// pending without a checkpoint, and the next pass posts the image again.
+#[test]
+fn a_cut_answer_to_the_first_write_of_an_update_does_not_send_its_post_twice() {
+    let args = [
+        "run",
+        "--products",
+        "100",
+        "--seed",
+        "4",
+        "--kills",
+        "--later",
+        "--concurrency",
+        "1",
+        "--faults",
+        "truncate=0.3",
+    ];
+    let (ok, report, shown) = chaos(&args);
+    assert_clean(ok, &report, &shown, 0);
+}
