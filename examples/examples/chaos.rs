@@ -21,12 +21,26 @@
 //! all zero.
 //!
 //! ```text
-//! {"kind":"run","products":40,"records":52,"later":false,"seed":1,"faults":"5xx=0.05,...",
-//!  "kills":[{"at":3,"killed":true,"exit":null},...],"passes":4,"passes_after_kills":1,
-//!  "converged":true,"plan_calls":231,"requests":402,"writes":250,"faults_injected":31,
-//!  "waited_seconds":18.5,"wall_seconds":3.1,"check":{"products":40,"missing":0,
-//!  "duplicated":0,"different":0,...}}
+//! {"kind":"run","products":40,"records":50,"later":false,"seed":1,
+//!  "faults":"5xx=0.05,429=0.05,drop=0.01,truncate=0","work":"/tmp/chaos-catalog-...",
+//!  "kills":[3,17,60],"killed":3,"passes":6,"passes_after_kills":3,"converged":true,
+//!  "plan_calls":272,"requests":570,"writes":303,"faults_injected":66,"rate_limited":28,
+//!  "waited_seconds":47.8,"wall_seconds":3.5,
+//!  "passes_detail":[{"kill_after_writes":3,"killed":true,"exit":null,"plan_calls":272},...,
+//!    {"killed":false,"exit":0,"plan_calls":2,"created":0,"updated":1,"unchanged":39,
+//!     "failed":0,"pending":0,"skipped":0,"unfinished":0,"references_created":0,
+//!     "requests":13,"writes":3,"waited_seconds":2.9}],
+//!  "check":{"products":40,"skus":50,"shop_products":40,"source_problems":0,"missing":0,
+//!    "duplicated":0,"different":0,"duplicates":{"skus":0,"extra_products":0,"brands":0,
+//!    "categories":0,"links":0,"images":0},"different_fields":{},"missing_keys":[],
+//!    "duplicated_keys":[],"differences":[]}}
 //! ```
+//!
+//! `plan_calls` is the API calls the first pass's plan counted; `requests`, `writes`,
+//! `faults_injected` and `rate_limited` are the emulator's counts over every pass of the run
+//! (with `--later`, the clean run's are under `early`). A pass that is not killed also reports
+//! its outcome counts and `problems` (the first ten items left pending or failed, with the
+//! API's message). Exit codes: 0 when every count is zero, 1 when not.
 //!
 //! The subcommands, each usable on its own:
 //!
@@ -43,9 +57,18 @@
 //!   [`check::CatalogCheck`]); exits 0 only when every count is zero.
 //! - `fulfillment --requests N --kills 2,7`: the same for fulfillment requests -> X-Series
 //!   register sales, passes run by `send` (below); checks that every request has exactly one
-//!   sale with its `source_id` ([`orders::SaleCheck`]).
+//!   sale with its `source_id` ([`orders::SaleCheck`]). It prints `{"kind":"fulfillment",
+//!   "requests":N,"kills":[..],"killed":..,"passes":..,"converged":..,"api_requests":..,
+//!   "writes":..,"faults_injected":..,"passes_detail":[..],"check":{"requests":N,"sales":N,
+//!   "missing":0,"duplicated":0,"different":0,"keys":[]}}`.
 //! - `send --xseries URL --state PATH --requests requests.json [--kill-after-writes N]`: one
 //!   fulfillment pass; exits 0 when every request has its sale, 3 otherwise.
+//!
+//! Reproducing a failure: each pass applies `--concurrency` items at once (4 by default). With
+//! `--concurrency 1` the requests come in the same order on every run, and so do the faults the
+//! emulator draws for them (seeded by `--seed` and each request's number) and the write each
+//! kill lands on: a failing case replays exactly. `CHAOS_TRACE=FILE` logs every request of every
+//! pass to `FILE`; a failed check keeps the emulator's dump in the work folder.
 //!
 //! Time: the clients wait on a virtual clock (see [`lightspeed_examples::chaos`]), so the
 //! injected 429s' `Retry-After` and the back-offs cost no real time; `waited_seconds` is what

@@ -236,7 +236,7 @@ pub fn write(out: &Path, products: u64, seed: u64, edition: Edition) -> std::io:
     Ok(records.len())
 }
 
-/// Where [`write`] puts the mapping: `mapping.json` beside the catalog.
+/// Where [`write()`] puts the mapping: `mapping.json` beside the catalog.
 pub fn mapping_beside(catalog: &Path) -> std::path::PathBuf {
     catalog.with_file_name("mapping.json")
 }
