@@ -864,7 +864,7 @@ async fn fulfillment(
     let admin = Admin::new(&server.url);
     // The products the requests name, made without faults.
     admin.set_faults(&FaultMix::default()).await?;
-    let skus = orders::seed_products(&server.url, seed).await?;
+    let skus = orders::seed_products(&server.url).await?;
     let requests = orders::requests(n, seed, &skus);
     let path = dir.join("requests.json");
     std::fs::write(

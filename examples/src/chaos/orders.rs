@@ -27,7 +27,7 @@ const PRODUCTS: &[(&str, &str, i64)] = &[
 
 /// Creates the products the requests name in the X-Series store at `url` (run it without
 /// faults); answers their SKUs.
-pub async fn seed_products(url: &str, _seed: u64) -> Result<Vec<String>, String> {
+pub async fn seed_products(url: &str) -> Result<Vec<String>, String> {
     let (wire, _) = Quiet::new(ReqwestTransport::new().map_err(|e| e.to_string())?);
     let client = xseries_client(url, wire, clock())?;
     for (sku, name, cents) in PRODUCTS {
