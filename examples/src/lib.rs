@@ -110,3 +110,5 @@ pub fn summary(
         "summary {{\"pass\": {pass}, \"created\": {created}, \"updated\": {updated}, \"unchanged\": {unchanged}, \"archived\": {archived}, \"failed\": {failed}, \"requests\": {requests}, \"writes\": {writes}}}"
     )
 }
+
+pub mod chaos;
