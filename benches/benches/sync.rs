@@ -10,8 +10,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lightspeed_benches::catalog;
-use lightspeed_sync::catalog::planner::{PlanInput, PlanOptions, plan};
 use lightspeed_sync::catalog::References;
+use lightspeed_sync::catalog::planner::{PlanInput, PlanOptions, plan};
 
 fn planning(c: &mut Criterion) {
     let (desired, actual) = catalog(100_000);

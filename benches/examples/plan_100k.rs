@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use lightspeed_sync::catalog::planner::{PlanInput, PlanOptions, plan};
 use lightspeed_sync::catalog::References;
+use lightspeed_sync::catalog::planner::{PlanInput, PlanOptions, plan};
 
 /// Peak resident memory (Linux `VmHWM`), in MB.
 fn peak_mb() -> Option<f64> {

@@ -33,8 +33,17 @@ pub fn api_name(field: &str) -> String {
 
 /// API fields that take whole numbers.
 pub const INTEGER_FIELDS: &[&str] = &[
-    "stockLevel", "stockAlert", "stockMinimum", "stockBuyMinimum", "stockBuyMaximum", "weight",
-    "volume", "colli", "sizeX", "sizeY", "sizeZ",
+    "stockLevel",
+    "stockAlert",
+    "stockMinimum",
+    "stockBuyMinimum",
+    "stockBuyMaximum",
+    "weight",
+    "volume",
+    "colli",
+    "sizeX",
+    "sizeY",
+    "sizeZ",
 ];
 
 /// Whether an API field takes whole numbers.
@@ -77,7 +86,10 @@ fn variant_fields() -> Vec<FieldSpec> {
         v("stock_minimum", Number),
         v("stock_buy_minimum", Number),
         v("stock_buy_maximum", Number),
-        allowed(v("stock_tracking", Text), &["disabled", "enabled", "indicator"]),
+        allowed(
+            v("stock_tracking", Text),
+            &["disabled", "enabled", "indicator"],
+        ),
         v("weight", Number),
         v("weight_value", Number),
         allowed(v("weight_unit", Text), &["g", "kg", "oz", "lb"]),
@@ -134,7 +146,11 @@ impl TargetSchema for ProductSchema {
         ];
         fields.extend(variant_fields());
         fields.extend(variant_fields().into_iter().map(|mut f| {
-            f.aliases = f.aliases.iter().map(|a| format!("variants[].{a}")).collect();
+            f.aliases = f
+                .aliases
+                .iter()
+                .map(|a| format!("variants[].{a}"))
+                .collect();
             f.name = format!("variants[].{}", f.name);
             f
         }));
@@ -184,7 +200,10 @@ impl TargetSchema for VariantSchema {
 /// Known fields, and translatable ones with a language suffix (`title@en`).
 fn check(schema: &dyn TargetSchema, shape: &str) -> Result<(), String> {
     let fields = schema.fields();
-    if fields.iter().any(|f| f.name == shape || f.aliases.iter().any(|a| a == shape)) {
+    if fields
+        .iter()
+        .any(|f| f.name == shape || f.aliases.iter().any(|a| a == shape))
+    {
         return Ok(());
     }
     // Option values by option name: `options.size`, `variants[].options.colour`.

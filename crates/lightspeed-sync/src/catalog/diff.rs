@@ -223,9 +223,10 @@ impl<'a> ItemDiff<'a> {
             let position = position as i64 + 1;
             let name = image.name();
             let found = actual.images.iter().find(|i| {
+                // By name (the title, or the file's stem), and by source where it is known.
                 !kept.contains(&i.id)
-                    && (i.source.as_deref() == Some(image.src.as_str()) && i.name == name
-                        || i.source.is_none() && i.name == name)
+                    && i.name == name
+                    && i.source.as_deref().is_none_or(|src| src == image.src)
             });
             match found {
                 Some(i) => {

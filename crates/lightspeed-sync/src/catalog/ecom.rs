@@ -61,6 +61,15 @@ fn err(e: lightspeed_ecom::Error) -> TargetError {
     TargetError::from_ecom(e)
 }
 
+/// A delete's answer: a 404 means the record is gone already (a repeated delete whose first
+/// answer was lost), which is what was asked.
+fn deleted(result: lightspeed_ecom::Result<()>) -> Result<(), TargetError> {
+    match result {
+        Err(lightspeed_ecom::Error::Api(lightspeed_core::Error::NotFound { .. })) => Ok(()),
+        other => other.map_err(err),
+    }
+}
+
 /// A value as the API takes it: integers rounded half away from zero for integer fields,
 /// decimals as numbers, `null` (a field set to empty) as the empty text.
 fn api_value(field: &str, value: &Json) -> Json {
@@ -408,11 +417,10 @@ impl EcomTarget {
     async fn unlink(&self, field: &str, link: &str) -> Result<(), TargetError> {
         let link = parse_id(link)?;
         match field {
-            "categories" => self.client.categories_products().delete(link.into()).await,
-            "tags" => self.client.tags_products().delete(link.into()).await,
+            "categories" => deleted(self.client.categories_products().delete(link.into()).await),
+            "tags" => deleted(self.client.tags_products().delete(link.into()).await),
             _ => Ok(()),
         }
-        .map_err(err)
     }
 
     async fn write_product(
@@ -558,17 +566,14 @@ impl EcomTarget {
             checkpoint.save(&actual).await;
         }
         for (vid, _) in &diff.remove_variants {
-            self.client
-                .variants()
-                .delete(parse_id(vid)?.into())
-                .await
-                .map_err(err)?;
+            let result = self.client.variants().delete(parse_id(vid)?.into()).await;
+            deleted(result)?;
             actual.variants.retain(|v| v.id != *vid);
             checkpoint.save(&actual).await;
         }
         let images = self.client.product_images(ProductId(id));
         for image in &diff.remove_images {
-            images.delete(parse_id(image)?.into()).await.map_err(err)?;
+            deleted(images.delete(parse_id(image)?.into()).await)?;
             actual.images.retain(|i| i.id != *image);
             checkpoint.save(&actual).await;
         }
@@ -1117,11 +1122,12 @@ impl CatalogTarget for EcomTarget {
                 Ok(Applied::Item(actual))
             }
             Operation::Delete { before } => {
-                self.client
-                    .products()
-                    .delete(ProductId(parse_id(&before.id)?))
-                    .await
-                    .map_err(err)?;
+                deleted(
+                    self.client
+                        .products()
+                        .delete(ProductId(parse_id(&before.id)?))
+                        .await,
+                )?;
                 Ok(Applied::Removed)
             }
         }

@@ -759,6 +759,20 @@ async fn prepare(
         ctx.mark(step, ProgressMark::Done).await?;
         return Ok(Err(report(step, Outcome::Unchanged, None)));
     }
+    // Not complete from here until the update is: should the first write land and its answer
+    // be lost, the next run must read the item again rather than trust the state's copy
+    // (a repeated image or link POST would make a second one, a repeated DELETE a 404).
+    if known.as_ref().is_none_or(|s| s.fingerprint.is_some()) {
+        ctx.state
+            .put_item(
+                &step.key,
+                &ItemState {
+                    actual: before.clone(),
+                    fingerprint: None,
+                },
+            )
+            .await?;
+    }
     Ok(Ok(Operation::Update {
         before,
         item: item.clone(),
