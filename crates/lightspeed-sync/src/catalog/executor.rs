@@ -3,20 +3,20 @@
 //!
 //! [`apply`] runs these steps, each a function below:
 //!
-//! 1. [`Run::recover`]: creates whose answer a crash (or a dropped connection, or a cancelled
+//! 1. `Run::recover`: creates whose answer a crash (or a dropped connection, or a cancelled
 //!    future) lost are found again by the marker their intent recorded, and remembered.
-//! 2. [`Run::create_references`]: the brands, categories, tags... the items need, in order
+//! 2. `Run::create_references`: the brands, categories, tags... the items need, in order
 //!    (parents first); their ids resolve the items.
-//! 3. [`Run::drift`]: one call lists what changed in the target since the state last saw it;
+//! 3. `Run::drift`: one call lists what changed in the target since the state last saw it;
 //!    an item changed behind the sync's back is read again and re-planned, not overwritten.
-//! 4. [`Run::prepare`]: each step's write, decided against the target's current view (a
+//! 4. `Run::prepare`: each step's write, decided against the target's current view (a
 //!    create whose item turns out to exist, by the state or by SKU, becomes an update).
-//! 5. [`Run::create_items`]: each create's intent is recorded (durably) before its write,
+//! 5. `Run::create_items`: each create's intent is recorded (durably) before its write,
 //!    and closed once the new id is recorded.
-//! 6. [`Run::complete_creates`]: what creates leave unknown (eCom's default variants), for
+//! 6. `Run::complete_creates`: what creates leave unknown (eCom's default variants), for
 //!    all of them at once.
-//! 7. [`Run::finish`]: updates (and the rest of each create), archives, deletes.
-//! 8. [`Run::end`]: the run's cursors.
+//! 7. `Run::finish`: updates (and the rest of each create), archives, deletes.
+//! 8. `Run::end`: the run's cursors.
 //!
 //! A refused item fails with the API's message; an item that keeps failing transiently stays
 //! pending for the next run; an item is complete (its fingerprint recorded) only when all of

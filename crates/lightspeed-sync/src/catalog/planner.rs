@@ -2,7 +2,7 @@
 //! store remembers it) give a [`Plan`]. No I/O: everything it needs is passed in.
 //!
 //! In steps: [`Index`] the target's items (by id, SKU and create marker); plan each desired
-//! item ([`Planner::item`]), collecting the references it names that the target lacks; turn
+//! item (`Planner::item`), collecting the references it names that the target lacks; turn
 //! those into reference steps, parents first; add the rows that did not map as skips; add the
 //! items that left the source (archive or delete, within the guard); sum the calls.
 
