@@ -16,8 +16,9 @@
 //!   Every change bumps one retailer-wide version; lists honour `after`, `before`,
 //!   `page_size` and `deleted`.
 //! - **Rate limits** with the real headers on every response (eCom's three windows and
-//!   per-second cap, X-Series' `300 × registers + 50`); the window length is configurable so
-//!   tests compress five minutes into milliseconds.
+//!   per-second cap, X-Series' `300 × registers + 50`); the window length is configurable, and
+//!   the windows run on the configured [`Clock`]: a test on a [`ManualClock`] moves time
+//!   forward instead of sleeping (see [`EmulatorConfig::with_clock`]).
 //! - **Outgoing webhooks** in each API's format and signature.
 //! - **Faults** drawn deterministically from a seed (5xx, extra 429s, latency, dropped
 //!   connections, cut bodies) and a switch that fails the Nth write, before or after applying
@@ -81,6 +82,9 @@ use tokio::sync::{mpsc, oneshot};
 pub use config::{
     EcomSettings, EmulatorConfig, Faults, LimitSettings, WriteFault, XSeriesSettings,
 };
+/// The time sources of [`EmulatorConfig::clock`], shared with the typed clients so one virtual
+/// clock can drive both.
+pub use lightspeed_core::clock::{Clock, ManualClock, SystemClock};
 pub use stats::Stats;
 
 use server::{Shared, lock};
