@@ -5,10 +5,11 @@
 //!
 //! - **eCom** under `/{lang}/{resource}.json` with Basic auth: products (a create also creates
 //!   the default variant), variants, product images, categories, categories/products, brands,
-//!   types, attributes, types/attributes, tags, tags/products, webhooks, shop, account,
-//!   account/permissions, account/ratelimit and languages. Lists take `page`, `limit` (at most
-//!   250), `since_id`, `created_at_min/max`, `updated_at_min/max`, `fields` and the resource
-//!   filters (`variants?product=`...); `…/count.json` counts. Texts are stored per language.
+//!   suppliers, types, attributes, types/attributes, tags, tags/products, webhooks, shop,
+//!   account, account/permissions, account/ratelimit and languages. Lists take `page`, `limit`
+//!   (at most 250), `since_id`, `created_at_min/max`, `updated_at_min/max`, `fields` and the
+//!   resource filters (`variants?product=`, `products?supplier=`...); `…/count.json` counts.
+//!   Texts are stored per language.
 //! - **X-Series** under `/api/...` with Bearer auth: 2.0 products, inventory, outlets,
 //!   registers, users, taxes, payment types, customers, brands, suppliers, tags, variant
 //!   attributes, sales, search, retailer and webhooks; 2.1 product create and update; 0.9

@@ -70,7 +70,7 @@ struct Route<'a> {
 
 fn route<'a>(segments: &'a [&'a str]) -> Option<Route<'a>> {
     // Longer literal patterns first (`categories/products` before `categories/{id}`).
-    const ORDER: [Kind; 12] = [
+    const ORDER: [Kind; 13] = [
         Kind::ProductImage,
         Kind::CategoriesProduct,
         Kind::TypesAttribute,
@@ -79,6 +79,7 @@ fn route<'a>(segments: &'a [&'a str]) -> Option<Route<'a>> {
         Kind::Variant,
         Kind::Category,
         Kind::Brand,
+        Kind::Supplier,
         Kind::Type,
         Kind::Attribute,
         Kind::Tag,

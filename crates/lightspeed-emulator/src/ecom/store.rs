@@ -301,12 +301,13 @@ impl Store {
         let kind = match path {
             "products" => Kind::Product,
             "brands" => Kind::Brand,
+            "suppliers" => Kind::Supplier,
             "types" => Kind::Type,
             "categories" => Kind::Category,
             "tags" => Kind::Tag,
             "attributes" => Kind::Attribute,
-            // Resources the emulator does not serve (taxes, suppliers, sets, delivery
-            // dates): any positive id is taken as it is.
+            // Resources the emulator does not serve (taxes, sets, delivery dates): any
+            // positive id is taken as it is.
             _ => return id > 0,
         };
         self.table(kind).contains_key(&id)
