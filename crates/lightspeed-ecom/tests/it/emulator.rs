@@ -47,7 +47,7 @@ async fn supplier_named(client: &Client, title: &str) -> Supplier {
 #[tokio::test]
 async fn a_products_supplier_type_and_tags_round_trip_through_the_emulator() {
     let clock = crate::clock();
-    let (_emulator, client) = start(EmulatorConfig::default(), &clock).await;
+    let (_emulator, client) = start(EmulatorConfig::default().unlimited(), &clock).await;
 
     let acme = supplier_named(&client, "Acme").await;
     assert_eq!(
@@ -155,7 +155,6 @@ async fn a_products_supplier_type_and_tags_round_trip_through_the_emulator() {
     assert_eq!(renamed.title.as_deref(), Some("Acme Leather"));
     client.suppliers().delete(acme.id).await.unwrap();
     assert_eq!(client.suppliers().get_opt(acme.id).await.unwrap(), None);
-    assert_eq!(clock.total_slept(), Duration::ZERO, "nothing waited");
 }
 
 #[tokio::test]
