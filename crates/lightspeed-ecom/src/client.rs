@@ -245,6 +245,11 @@ impl Client {
         self.records("brands")
     }
 
+    /// `suppliers` (a product names one in `supplier`; see [`Supplier`] on its fields).
+    pub fn suppliers(&self) -> Records<'_, Supplier> {
+        self.records("suppliers")
+    }
+
     /// `types` (specification sets).
     pub fn types(&self) -> Records<'_, ProductType> {
         self.records("types")
@@ -788,6 +793,10 @@ macro_rules! filters {
 filters!(Product {
     /// Products of a brand.
     brand("brand", BrandId);
+    /// Products of a supplier.
+    supplier("supplier", SupplierId);
+    /// Products of a type.
+    product_type("type", TypeId);
 });
 filters!(Variant {
     /// The variants of a product.

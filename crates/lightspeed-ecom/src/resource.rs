@@ -69,6 +69,7 @@ resources! {
     Category: CategoryId, "category", "categories", create = CategoryInput, update = CategoryInput, delete = true;
     CategoriesProduct: CategoriesProductId, "categoriesProduct", "categoriesProducts", create = CategoriesProductInput, delete = true;
     Brand: BrandId, "brand", "brands", create = BrandInput, update = BrandInput, delete = true;
+    Supplier: SupplierId, "supplier", "suppliers", create = SupplierInput, update = SupplierInput, delete = true;
     ProductType: TypeId, "type", "types", create = ProductTypeInput, update = ProductTypeInput, delete = true;
     Attribute: AttributeId, "attribute", "attributes", create = AttributeInput, update = AttributeInput, delete = true;
     TypesAttribute: TypesAttributeId, "typesAttribute", "typesAttributes", create = TypesAttributeInput, delete = true;

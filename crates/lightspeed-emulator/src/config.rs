@@ -1,8 +1,11 @@
-//! What an emulator serves: credentials, languages, registers, rate limits, faults.
+//! What an emulator serves: credentials, languages, registers, rate limits, faults, and the
+//! clock it reads the time from.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use lightspeed_core::{Clock, SystemClock};
 use secrecy::SecretString;
 
 /// Everything [`Emulator::start`](crate::Emulator::start) needs. `Default` gives a working
@@ -23,6 +26,12 @@ pub struct EmulatorConfig {
     pub seed: u64,
     /// Attempts per outgoing webhook delivery (at least 1).
     pub webhook_attempts: u32,
+    /// Where the emulator reads the time: rate-limit windows and their reset headers, record
+    /// timestamps and OAuth token expiry. [`SystemClock`] by default; a test passes a
+    /// [`ManualClock`](lightspeed_core::ManualClock) and moves it forward (see
+    /// [`with_clock`](Self::with_clock)). Pauses that shape the I/O itself (injected latency,
+    /// webhook retries) stay on real time.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for EmulatorConfig {
@@ -35,6 +44,7 @@ impl Default for EmulatorConfig {
             faults: Faults::default(),
             seed: 42,
             webhook_attempts: 3,
+            clock: Arc::new(SystemClock::new()),
         }
     }
 }
@@ -50,6 +60,15 @@ impl EmulatorConfig {
     /// The default configuration without rate limits (benchmarks of the client side).
     pub fn unlimited(mut self) -> Self {
         self.limits.enabled = false;
+        self
+    }
+
+    /// The configuration reading the time from `clock`. With a
+    /// [`ManualClock`](lightspeed_core::ManualClock) a test decides when a rate-limit window
+    /// resets instead of sleeping past it, and a typed client given the same clock waits for
+    /// the emulator's windows in virtual time.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 }

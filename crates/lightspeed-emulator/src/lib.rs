@@ -5,10 +5,11 @@
 //!
 //! - **eCom** under `/{lang}/{resource}.json` with Basic auth: products (a create also creates
 //!   the default variant), variants, product images, categories, categories/products, brands,
-//!   types, attributes, types/attributes, tags, tags/products, webhooks, shop, account,
-//!   account/permissions, account/ratelimit and languages. Lists take `page`, `limit` (at most
-//!   250), `since_id`, `created_at_min/max`, `updated_at_min/max`, `fields` and the resource
-//!   filters (`variants?product=`...); `…/count.json` counts. Texts are stored per language.
+//!   suppliers, types, attributes, types/attributes, tags, tags/products, webhooks, shop,
+//!   account, account/permissions, account/ratelimit and languages. Lists take `page`, `limit`
+//!   (at most 250), `since_id`, `created_at_min/max`, `updated_at_min/max`, `fields` and the
+//!   resource filters (`variants?product=`, `products?supplier=`...); `…/count.json` counts.
+//!   Texts are stored per language.
 //! - **X-Series** under `/api/...` with Bearer auth: 2.0 products, inventory, outlets,
 //!   registers, users, taxes, payment types, customers, brands, suppliers, tags, variant
 //!   attributes, sales, search, retailer and webhooks; 2.1 product create and update; 0.9
@@ -16,8 +17,9 @@
 //!   Every change bumps one retailer-wide version; lists honour `after`, `before`,
 //!   `page_size` and `deleted`.
 //! - **Rate limits** with the real headers on every response (eCom's three windows and
-//!   per-second cap, X-Series' `300 × registers + 50`); the window length is configurable so
-//!   tests compress five minutes into milliseconds.
+//!   per-second cap, X-Series' `300 × registers + 50`); the window length is configurable, and
+//!   the windows run on the configured [`Clock`]: a test on a [`ManualClock`] moves time
+//!   forward instead of sleeping (see [`EmulatorConfig::with_clock`]).
 //! - **Outgoing webhooks** in each API's format and signature.
 //! - **Faults** drawn deterministically from a seed (5xx, extra 429s, latency, dropped
 //!   connections, cut bodies) and a switch that fails the Nth write, before or after applying
@@ -81,6 +83,9 @@ use tokio::sync::{mpsc, oneshot};
 pub use config::{
     EcomSettings, EmulatorConfig, Faults, LimitSettings, WriteFault, XSeriesSettings,
 };
+/// The time sources of [`EmulatorConfig::clock`], shared with the typed clients so one virtual
+/// clock can drive both.
+pub use lightspeed_core::clock::{Clock, ManualClock, SystemClock};
 pub use stats::Stats;
 
 use server::{Shared, lock};

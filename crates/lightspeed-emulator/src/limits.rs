@@ -5,8 +5,12 @@
 //! Windows are fixed and aligned to the emulator's start (the real algorithm is not
 //! documented; fixed windows are what third-party emulators chose). Rejected requests do not
 //! use budget.
+//!
+//! Time is given, never read here: `now` is the emulator clock's monotonic time (a
+//! [`Clock::now`](lightspeed_core::Clock::now) reading) and `wall` its wall time, so a test on a
+//! virtual clock decides exactly when a window resets.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use crate::config::LimitSettings;
 
@@ -14,12 +18,12 @@ use crate::config::LimitSettings;
 struct Window {
     limit: u32,
     len: Duration,
-    start: Instant,
+    start: Duration,
     used: u32,
 }
 
 impl Window {
-    fn new(limit: u32, len: Duration, now: Instant) -> Self {
+    fn new(limit: u32, len: Duration, now: Duration) -> Self {
         Window {
             limit,
             len: len.max(Duration::from_micros(1)),
@@ -28,8 +32,8 @@ impl Window {
         }
     }
 
-    fn roll(&mut self, now: Instant) {
-        let elapsed = now.saturating_duration_since(self.start);
+    fn roll(&mut self, now: Duration) {
+        let elapsed = now.saturating_sub(self.start);
         if elapsed >= self.len {
             let windows = elapsed.as_nanos() / self.len.as_nanos();
             self.start += self.len * u32::try_from(windows).unwrap_or(u32::MAX);
@@ -45,8 +49,8 @@ impl Window {
         i64::from(self.limit) - i64::from(self.used)
     }
 
-    fn until_reset(&self, now: Instant) -> Duration {
-        (self.start + self.len).saturating_duration_since(now)
+    fn until_reset(&self, now: Duration) -> Duration {
+        (self.start + self.len).saturating_sub(now)
     }
 }
 
@@ -71,7 +75,7 @@ pub(crate) struct EcomBudget {
 }
 
 impl EcomBudget {
-    pub fn new(settings: &LimitSettings, now: Instant) -> Self {
+    pub fn new(settings: &LimitSettings, now: Duration) -> Self {
         let w = settings.window;
         EcomBudget {
             enabled: settings.enabled,
@@ -85,7 +89,7 @@ impl EcomBudget {
     }
 
     /// Counts one request (unless it is refused) and answers with the headers.
-    pub fn take(&mut self, now: Instant) -> Verdict {
+    pub fn take(&mut self, now: Duration) -> Verdict {
         for w in self
             .windows
             .iter_mut()
@@ -141,7 +145,7 @@ impl EcomBudget {
     }
 
     /// The windows as `account/ratelimit` reports them: (limit, remaining, reset seconds).
-    pub fn report(&mut self, now: Instant) -> [(u32, i64, u64); 3] {
+    pub fn report(&mut self, now: Duration) -> [(u32, i64, u64); 3] {
         let mut out = [(0, 0, 0); 3];
         for (slot, w) in out.iter_mut().zip(self.windows.iter_mut()) {
             w.roll(now);
@@ -159,7 +163,7 @@ pub(crate) struct XSeriesBudget {
 }
 
 impl XSeriesBudget {
-    pub fn new(settings: &LimitSettings, registers: u32, now: Instant) -> Self {
+    pub fn new(settings: &LimitSettings, registers: u32, now: Duration) -> Self {
         XSeriesBudget {
             enabled: settings.enabled,
             window: Window::new(300 * registers + 50, settings.window, now),
@@ -167,7 +171,7 @@ impl XSeriesBudget {
     }
 
     /// Counts one request (unless refused); a 429 carries `Retry-After` as an HTTP-date.
-    pub fn take(&mut self, now: Instant, wall: SystemTime) -> Verdict {
+    pub fn take(&mut self, now: Duration, wall: SystemTime) -> Verdict {
         self.window.roll(now);
         let limited = (self.enabled && self.window.full()).then(|| self.window.until_reset(now));
         if limited.is_none() {
@@ -203,7 +207,7 @@ mod tests {
 
     #[test]
     fn ecom_headers_count_down_and_the_exhausted_window_shows_minus_one() {
-        let t0 = Instant::now();
+        let t0 = Duration::from_secs(7);
         let mut b = EcomBudget::new(&settings(Duration::from_secs(300)), t0);
         let v = b.take(t0);
         assert_eq!(v.headers[0].1, "3/5/10");
@@ -222,7 +226,7 @@ mod tests {
 
     #[test]
     fn ecom_per_second_cap_scales_with_the_window() {
-        let t0 = Instant::now();
+        let t0 = Duration::from_secs(7);
         let mut s = settings(Duration::from_secs(3));
         s.ecom = [1000, 1000, 1000];
         s.ecom_per_second = 2;
@@ -236,7 +240,7 @@ mod tests {
 
     #[test]
     fn xseries_limit_follows_registers_and_retry_after_is_an_http_date() {
-        let t0 = Instant::now();
+        let t0 = Duration::from_secs(7);
         let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let mut b = XSeriesBudget::new(&settings(Duration::from_secs(300)), 2, t0);
         for _ in 0..650 {
@@ -251,7 +255,7 @@ mod tests {
 
     #[test]
     fn disabled_limits_still_send_headers() {
-        let t0 = Instant::now();
+        let t0 = Duration::from_secs(7);
         let mut s = settings(Duration::from_secs(300));
         s.enabled = false;
         let mut b = EcomBudget::new(&s, t0);

@@ -4,8 +4,8 @@
 //! A seed document is `{"ecom": {...}, "xseries": {...}}`:
 //!
 //! - `ecom` holds lists per resource (`products`, `variants`, `product_images`, `categories`,
-//!   `categories_products`, `brands`, `types`, `attributes`, `types_attributes`, `tags`,
-//!   `tags_products`, `webhooks`). A record is written the way a POST body's inner object is
+//!   `categories_products`, `brands`, `suppliers`, `types`, `attributes`, `types_attributes`,
+//!   `tags`, `tags_products`, `webhooks`). A record is written the way a POST body's inner object is
 //!   (`{"title": "Wallet", "brand": 10000001}`), with an optional `id` and, for texts in other
 //!   languages, `"translations": {"en": {"title": "..."}}`. Product images name their `product`.
 //!   Products loaded this way get no default variant: seed data says exactly what exists.

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Instant, SystemTime};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -50,7 +49,7 @@ impl Shared {
         base: String,
         hooks: mpsc::UnboundedSender<Delivery>,
     ) -> Self {
-        let now = Instant::now();
+        let now = config.clock.now();
         Shared {
             ecom: Mutex::new(ecom::Store::new(&config)),
             xseries: Mutex::new(xseries::Store::new(&config)),
@@ -70,7 +69,7 @@ impl Shared {
     pub fn reset(&self) {
         *lock(&self.ecom) = ecom::Store::new(&self.config);
         *lock(&self.xseries) = xseries::Store::new(&self.config);
-        *lock(&self.ecom_budget) = EcomBudget::new(&self.config.limits, Instant::now());
+        *lock(&self.ecom_budget) = EcomBudget::new(&self.config.limits, self.config.clock.now());
         lock(&self.xseries_budgets).clear();
         *lock(&self.stats) = Stats::default();
         self.requests.store(0, Ordering::SeqCst);
@@ -373,9 +372,10 @@ async fn api(
     }
 
     let is_write = call.is_write();
+    let clock = &shared.config.clock;
     let verdict = match api {
         Api::Ecom => match ecom::authorize(&shared, &call) {
-            Ok(()) => lock(&shared.ecom_budget).take(Instant::now()),
+            Ok(()) => lock(&shared.ecom_budget).take(clock.now()),
             Err(reply) => return finish(&shared, &route, is_write, reply, false),
         },
         Api::XSeries => match xseries::authorize(&shared, &call) {
@@ -385,10 +385,10 @@ async fn api(
                     XSeriesBudget::new(
                         &shared.config.limits,
                         shared.config.xseries.registers,
-                        Instant::now(),
+                        clock.now(),
                     )
                 });
-                budget.take(Instant::now(), SystemTime::now())
+                budget.take(clock.now(), clock.wall())
             }
             Err(reply) => return finish(&shared, &route, is_write, reply, false),
         },
@@ -398,7 +398,7 @@ async fn api(
             &shared,
             &route,
             is_write,
-            too_many(api, &call, verdict),
+            too_many(&shared, api, &call, verdict),
             false,
         );
     }
@@ -422,7 +422,7 @@ async fn api(
                 &shared,
                 &route,
                 is_write,
-                too_many(api, &call, limited),
+                too_many(&shared, api, &call, limited),
                 true,
             );
         }
@@ -486,7 +486,7 @@ fn record(shared: &Shared, route: &str, status: StatusCode, is_write: bool, faul
     }
 }
 
-fn too_many(api: Api, call: &Call<'_>, verdict: Verdict) -> Reply {
+fn too_many(shared: &Shared, api: Api, call: &Call<'_>, verdict: Verdict) -> Reply {
     let mut reply = match api {
         Api::Ecom => ecom::error(call, StatusCode::TOO_MANY_REQUESTS, "Too many requests"),
         Api::XSeries => Reply::json(
@@ -501,7 +501,7 @@ fn too_many(api: Api, call: &Call<'_>, verdict: Verdict) -> Reply {
         let value = match api {
             Api::Ecom => wait.as_secs().max(1).to_string(),
             Api::XSeries => httpdate::fmt_http_date(
-                SystemTime::now() + std::time::Duration::from_secs(wait.as_secs().max(1)),
+                shared.config.clock.wall() + std::time::Duration::from_secs(wait.as_secs().max(1)),
             ),
         };
         reply.headers.push(("retry-after", value));

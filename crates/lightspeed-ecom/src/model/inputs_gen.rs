@@ -653,6 +653,22 @@ pub struct BrandInput {
     pub extra: Map<String, Value>,
 }
 
+/// A supplier to create or update (`{"supplier": {...}}`); see [`Supplier`] on its uncertain field list.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SupplierInput {
+    /// Name (required on create).
+    #[serde(
+        rename = "title",
+        default,
+        with = "lightspeed_core::fields::text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub title: Option<String>,
+    /// Fields to send that this crate does not model yet (written as given).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// A type to create or update (`{"type": {...}}`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ProductTypeInput {

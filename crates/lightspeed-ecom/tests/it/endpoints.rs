@@ -449,6 +449,101 @@ async fn brands_types_attributes_tags_and_tag_links() {
 }
 
 #[tokio::test]
+async fn suppliers_crud_and_products_by_supplier_and_type() {
+    let server = MockServer::start().await;
+    let acme = json!({"id": 41, "createdAt": "2026-11-14T11:00:00+01:00",
+                      "updatedAt": "2026-11-14T11:00:00+01:00", "title": "Acme"});
+    Mock::given(method("POST"))
+        .and(path("/nl/suppliers.json"))
+        .and(body_json(json!({"supplier": {"title": "Acme"}})))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"supplier": acme})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/nl/suppliers.json"))
+        .respond_with(ok(json!({"suppliers": [acme]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // A field this crate does not model is kept.
+    let mut renamed = acme.clone();
+    renamed["title"] = json!("Acme Leather");
+    renamed["city"] = json!("Amsterdam");
+    Mock::given(method("PUT"))
+        .and(path("/nl/suppliers/41.json"))
+        .and(body_json(json!({"supplier": {"title": "Acme Leather"}})))
+        .respond_with(ok(json!({"supplier": renamed})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/nl/suppliers/41.json"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/nl/products.json"))
+        .and(query_param("supplier", "41"))
+        .and(query_param("type", "9"))
+        .respond_with(ok(json!({"products": [{"id": 7, "title": "Wallet",
+            "supplier": {"resource": {"id": 41, "url": "suppliers/41",
+                                      "link": "https://api.webshopapp.com/nl/suppliers/41.json"}},
+            "type": {"resource": {"id": 9, "url": "types/9",
+                                  "link": "https://api.webshopapp.com/nl/types/9.json"}}}]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = clock();
+    let client = client(&server, &clock);
+
+    let made = client
+        .suppliers()
+        .create(&SupplierInput {
+            title: Some("Acme".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (made.id, made.title.as_deref()),
+        (SupplierId(41), Some("Acme"))
+    );
+    assert!(made.created_at.is_some());
+    assert_eq!(client.suppliers().list().send().await.unwrap(), vec![made]);
+    let renamed = client
+        .suppliers()
+        .update(
+            SupplierId(41),
+            &SupplierInput {
+                title: Some("Acme Leather".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.extra["city"], "Amsterdam");
+    let products = client
+        .products()
+        .list()
+        .supplier(SupplierId(41))
+        .product_type(TypeId(9))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        products[0].supplier.as_ref().unwrap().id,
+        Some(SupplierId(41))
+    );
+    assert_eq!(
+        products[0].product_type.as_ref().unwrap().id,
+        Some(TypeId(9))
+    );
+    client.suppliers().delete(SupplierId(41)).await.unwrap();
+}
+
+#[tokio::test]
 async fn metafields_movements_and_bulk_variants() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

@@ -1,7 +1,9 @@
-//! Integration tests for lightspeed-ecom: fixture conformance, and the client against wiremock
-//! on loopback with a virtual clock (waits are recorded, never slept).
+//! Integration tests for lightspeed-ecom: fixture conformance, the client against wiremock on
+//! loopback, and whole flows against the emulator, always on a virtual clock (waits are
+//! recorded, never slept).
 
 mod conformance;
+mod emulator;
 mod endpoints;
 mod errors;
 mod limits;

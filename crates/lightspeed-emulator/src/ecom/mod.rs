@@ -3,8 +3,6 @@
 mod spec;
 mod store;
 
-use std::time::Instant;
-
 use axum::http::{Method, StatusCode, header};
 use base64::Engine;
 use md5::{Digest, Md5};
@@ -72,7 +70,7 @@ struct Route<'a> {
 
 fn route<'a>(segments: &'a [&'a str]) -> Option<Route<'a>> {
     // Longer literal patterns first (`categories/products` before `categories/{id}`).
-    const ORDER: [Kind; 12] = [
+    const ORDER: [Kind; 13] = [
         Kind::ProductImage,
         Kind::CategoriesProduct,
         Kind::TypesAttribute,
@@ -81,6 +79,7 @@ fn route<'a>(segments: &'a [&'a str]) -> Option<Route<'a>> {
         Kind::Variant,
         Kind::Category,
         Kind::Brand,
+        Kind::Supplier,
         Kind::Type,
         Kind::Attribute,
         Kind::Tag,
@@ -156,8 +155,8 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>, out: &mut Vec<Delivery>
             });
         }
         ["account", "ratelimit"] => {
-            let windows = lock(&shared.ecom_budget).report(Instant::now());
-            let now = chrono::Utc::now().with_timezone(&store.offset);
+            let windows = lock(&shared.ecom_budget).report(shared.config.clock.now());
+            let now = store.now();
             let window = |(limit, remaining, reset): (u32, i64, u64)| {
                 let at = now + chrono::Duration::seconds(reset as i64);
                 json!({"limit": limit, "remaining": remaining, "reset": reset,

@@ -15,6 +15,11 @@ pub(crate) enum Kind {
     Category,
     CategoriesProduct,
     Brand,
+    /// `suppliers`. The reference (§2) lists the resource (CRUD, envelope `supplier`) but no
+    /// fields, so this field list is uncertain: `id`, `createdAt`, `updatedAt` and `title` (the
+    /// supplier's name, one for every language) are what seems certain. The address fields a
+    /// third-party client lists (street, zip code, city, country...) are not emulated.
+    Supplier,
     Type,
     Attribute,
     TypesAttribute,
@@ -24,13 +29,14 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Product,
         Kind::Variant,
         Kind::ProductImage,
         Kind::Category,
         Kind::CategoriesProduct,
         Kind::Brand,
+        Kind::Supplier,
         Kind::Type,
         Kind::Attribute,
         Kind::TypesAttribute,
@@ -40,8 +46,9 @@ impl Kind {
     ];
 
     /// The order seed data is loaded in: what a record links to comes first.
-    pub const LOAD_ORDER: [Kind; 12] = [
+    pub const LOAD_ORDER: [Kind; 13] = [
         Kind::Brand,
+        Kind::Supplier,
         Kind::Type,
         Kind::Attribute,
         Kind::Tag,
@@ -69,6 +76,7 @@ impl Kind {
             Kind::Category => &["categories"],
             Kind::CategoriesProduct => &["categories", "products"],
             Kind::Brand => &["brands"],
+            Kind::Supplier => &["suppliers"],
             Kind::Type => &["types"],
             Kind::Attribute => &["attributes"],
             Kind::TypesAttribute => &["types", "attributes"],
@@ -87,6 +95,7 @@ impl Kind {
             Kind::Category => "categories",
             Kind::CategoriesProduct => "categories_products",
             Kind::Brand => "brands",
+            Kind::Supplier => "suppliers",
             Kind::Type => "types",
             Kind::Attribute => "attributes",
             Kind::TypesAttribute => "types_attributes",
@@ -105,6 +114,7 @@ impl Kind {
             Kind::Category => "category",
             Kind::CategoriesProduct => "categoriesProduct",
             Kind::Brand => "brand",
+            Kind::Supplier => "supplier",
             Kind::Type => "type",
             Kind::Attribute => "attribute",
             Kind::TypesAttribute => "typesAttribute",
@@ -123,6 +133,7 @@ impl Kind {
             Kind::Category => "categories",
             Kind::CategoriesProduct => "categoriesProducts",
             Kind::Brand => "brands",
+            Kind::Supplier => "suppliers",
             Kind::Type => "types",
             Kind::Attribute => "attributes",
             Kind::TypesAttribute => "typesAttributes",
@@ -150,6 +161,7 @@ impl Kind {
             Kind::Category => "category",
             Kind::CategoriesProduct => "category product",
             Kind::Brand => "brand",
+            Kind::Supplier => "supplier",
             Kind::Type => "type",
             Kind::Attribute => "attribute",
             Kind::TypesAttribute => "type attribute",
@@ -194,6 +206,7 @@ impl Kind {
             Kind::Product
             | Kind::Category
             | Kind::Brand
+            | Kind::Supplier
             | Kind::Type
             | Kind::Attribute
             | Kind::Tag => &["title"],
@@ -313,6 +326,7 @@ impl Kind {
                 ("content", TrOrFalse),
                 ("image", File),
             ],
+            Kind::Supplier => &[("title", Text(""))],
             Kind::Type => &[("title", Tr)],
             Kind::Attribute => &[("title", Tr), ("defaultValue", Text(""))],
             Kind::TypesAttribute => &[

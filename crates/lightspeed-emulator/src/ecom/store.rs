@@ -2,11 +2,13 @@
 //! the API's shapes.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use bytes::Bytes;
 
 use base64::Engine;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use lightspeed_core::Clock;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value, json};
@@ -41,6 +43,8 @@ pub(crate) struct Store {
     pub languages: Vec<String>,
     pub offset: FixedOffset,
     pub shop_id: u64,
+    /// The emulator's clock: every timestamp is its wall time.
+    clock: Arc<dyn Clock>,
     next_id: u64,
     tables: Vec<BTreeMap<u64, Rec>>,
     /// Bumped by every change: a rendered record is reused only within one generation.
@@ -228,6 +232,7 @@ impl Store {
             languages: config.ecom.languages.clone(),
             offset,
             shop_id: config.ecom.shop_id,
+            clock: config.clock.clone(),
             next_id: 10_000_001,
             tables: Kind::ALL.iter().map(|_| BTreeMap::new()).collect(),
             generation: 0,
@@ -240,8 +245,9 @@ impl Store {
         self.languages.first().map(String::as_str).unwrap_or("nl")
     }
 
+    /// The clock's wall time in the shop's time zone, in whole seconds.
     pub fn now(&self) -> DateTime<FixedOffset> {
-        let now = Utc::now().with_timezone(&self.offset);
+        let now = DateTime::<Utc>::from(self.clock.wall()).with_timezone(&self.offset);
         // The API writes whole seconds.
         now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos()))
     }
@@ -295,12 +301,13 @@ impl Store {
         let kind = match path {
             "products" => Kind::Product,
             "brands" => Kind::Brand,
+            "suppliers" => Kind::Supplier,
             "types" => Kind::Type,
             "categories" => Kind::Category,
             "tags" => Kind::Tag,
             "attributes" => Kind::Attribute,
-            // Resources the emulator does not serve (taxes, suppliers, sets, delivery
-            // dates): any positive id is taken as it is.
+            // Resources the emulator does not serve (taxes, sets, delivery dates): any
+            // positive id is taken as it is.
             _ => return id > 0,
         };
         self.table(kind).contains_key(&id)

@@ -41,9 +41,10 @@ pub(crate) fn authorize(shared: &Shared, call: &Call<'_>) -> Result<String, Repl
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
+    let now = shared.config.clock.wall();
     match token {
         Some(t) if t == shared.config.xseries.token.expose_secret() => Ok("personal".into()),
-        Some(t) if lock(&shared.xseries).oauth.valid(t) => {
+        Some(t) if lock(&shared.xseries).oauth.valid(t, now) => {
             Ok(format!("oauth:{}", shared.config.xseries.client_id))
         }
         _ => Err(Reply::json(

@@ -23,11 +23,9 @@ pub(crate) struct Tokens {
 }
 
 impl Tokens {
-    /// Whether `token` is a live access token.
-    pub fn valid(&self, token: &str) -> bool {
-        self.access
-            .get(token)
-            .is_some_and(|exp| *exp > SystemTime::now())
+    /// Whether `token` is a live access token at wall time `now`.
+    pub fn valid(&self, token: &str, now: SystemTime) -> bool {
+        self.access.get(token).is_some_and(|exp| *exp > now)
     }
 }
 
@@ -136,7 +134,7 @@ pub(crate) fn token(shared: &Shared, call: &Call<'_>) -> Reply {
     let access = store.code(40, alphabet);
     let refresh = store.code(40, alphabet);
     let lifetime = cfg.access_token_lifetime.max(Duration::from_secs(1));
-    let expires_at = SystemTime::now() + lifetime;
+    let expires_at = shared.config.clock.wall() + lifetime;
     store.oauth.access.insert(access.clone(), expires_at);
     store.oauth.refresh.insert(refresh.clone(), access.clone());
     let expires = expires_at

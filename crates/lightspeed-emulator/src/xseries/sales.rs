@@ -222,7 +222,7 @@ pub(crate) fn register_sale(
         }));
     }
 
-    let now = Utc::now();
+    let now = store.now();
     let mut payments = Vec::new();
     for (i, p) in input
         .get("register_sale_payments")

@@ -2,8 +2,10 @@
 //! counter, and the writes (2.0 and 2.1 products, customers, 0.9 register sales).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use lightspeed_core::Clock;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rust_decimal::Decimal;
@@ -81,6 +83,8 @@ pub(crate) struct Store {
     pub oauth: super::oauth::Tokens,
     /// Lookups that keep writes independent of the number of rows.
     index: Index,
+    /// The emulator's clock: every timestamp is its wall time.
+    clock: Arc<dyn Clock>,
 }
 
 /// Live products by SKU and by family, live inventory rows by (product, outlet).
@@ -201,9 +205,15 @@ impl Store {
             domain_prefix: config.xseries.domain_prefix.clone(),
             oauth: Default::default(),
             index: Index::default(),
+            clock: config.clock.clone(),
         };
         s.seed_defaults(config.xseries.registers.max(1));
         s
+    }
+
+    /// The clock's wall time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.wall().into()
     }
 
     /// A random (seeded) lowercase UUID.
@@ -224,7 +234,7 @@ impl Store {
     }
 
     fn seed_defaults(&mut self, registers: u32) {
-        let now = timestamp(Utc::now());
+        let now = timestamp(self.now());
         let outlet = self.uuid();
         let tax = self.uuid();
         let no_tax = self.uuid();
@@ -360,7 +370,7 @@ impl Store {
         row.insert("id".into(), Value::from(id.clone()));
         row.insert("version".into(), Value::from(version));
         if row.contains_key("updated_at") {
-            row.insert("updated_at".into(), Value::from(timestamp(Utc::now())));
+            row.insert("updated_at".into(), Value::from(timestamp(self.now())));
         }
         let mut index = std::mem::take(&mut self.index);
         let t = self.table_mut(table);
@@ -387,7 +397,7 @@ impl Store {
         let Some(mut row) = self.live(table, id).cloned() else {
             return false;
         };
-        row.insert("deleted_at".into(), Value::from(timestamp(Utc::now())));
+        row.insert("deleted_at".into(), Value::from(timestamp(self.now())));
         self.save(table, row);
         true
     }
@@ -533,7 +543,7 @@ impl Store {
         own: &Map<String, Value>,
         parent: Option<&str>,
     ) -> Result<Map<String, Value>, Refusal> {
-        let now = timestamp(Utc::now());
+        let now = timestamp(self.now());
         let name = text(family.get("name")).unwrap_or_default();
         let (excl, incl) = self.prices(
             if own.contains_key("price_excluding_tax") || own.contains_key("price_including_tax") {
@@ -1099,7 +1109,7 @@ impl Store {
                 .cloned()
                 .ok_or_else(|| Refusal::not_found("customer"))?,
             None => {
-                let now = timestamp(Utc::now());
+                let now = timestamp(self.now());
                 let first = input
                     .get("first_name")
                     .and_then(Value::as_str)

@@ -4,7 +4,7 @@ use lightspeed_emulator::{EmulatorConfig, Stats};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{ecom_get, ecom_send, http, start, start_with, xs_get};
+use crate::support::{ecom_get, ecom_send, eventually, http, start, start_with, xs_get};
 
 #[tokio::test]
 async fn stats_count_routes_statuses_and_writes() {
@@ -163,17 +163,226 @@ async fn dropping_the_handle_stops_the_server() {
     let url = format!("{}/_emulator/stats", emu.ecom_url());
     assert!(http().get(&url).send().await.is_ok());
     drop(emu);
-    let mut refused = false;
-    for _ in 0..50 {
-        // A fresh client: no pooled connection to the old server.
-        if reqwest::Client::new().get(&url).send().await.is_err() {
-            refused = true;
-            break;
+    // A fresh client each time: no pooled connection to the old server.
+    eventually(
+        "the port refuses connections after the handle was dropped",
+        || {
+            let url = url.clone();
+            async move { reqwest::Client::new().get(&url).send().await.is_err() }
+        },
+    )
+    .await;
+}
+
+/// What a check of a shop against its source reads from a dump: per product its texts in every
+/// language, every variant field, images with title and order, category and tag links, the
+/// brand, supplier and type ids and the template fields; see "Seed data, dumps, stats" in
+/// `docs/emulator.md`.
+#[tokio::test]
+async fn a_dump_holds_everything_a_shop_check_compares() {
+    let emu = start().await;
+    let send = |method: Method, path: String, body: Value| {
+        let emu = &emu;
+        async move {
+            let (status, body) = ecom_send(emu, method, &path, &body).await;
+            assert!(status == 200 || status == 201, "{path}: {status} {body}");
+            body
         }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    let post = |path: &str, key: &str, body: Value| {
+        let (path, key) = (path.to_string(), key.to_string());
+        let request = send(Method::POST, path, json!({ key.clone(): body }));
+        async move { request.await[&key]["id"].as_u64().unwrap() }
+    };
+    let brand = post("nl/brands.json", "brand", json!({"title": "Acme"})).await;
+    let supplier = post(
+        "nl/suppliers.json",
+        "supplier",
+        json!({"title": "Leather Co"}),
+    )
+    .await;
+    let kind = post("nl/types.json", "type", json!({"title": "Wallets"})).await;
+    let category = post("nl/categories.json", "category", json!({"title": "Bags"})).await;
+    let tag = post("nl/tags.json", "tag", json!({"title": "Gifts"})).await;
+    let product = post(
+        "nl/products.json",
+        "product",
+        json!({"title": "Portemonnee", "fulltitle": "Leren portemonnee", "description": "Kort",
+               "content": "<p>Lang</p>", "brand": brand, "supplier": supplier, "type": kind,
+               "data01": "a", "data02": "b", "data03": "c", "visibility": "auto"}),
+    )
+    .await;
+    send(
+        Method::PUT,
+        format!("en/products/{product}.json"),
+        json!({"product": {"title": "Wallet", "content": "<p>Long</p>"}}),
+    )
+    .await;
+    let variant = post(
+        "nl/variants.json",
+        "variant",
+        json!({"product": product, "title": "Zwart", "sku": "W-BL", "ean": "8712345678906",
+               "articleCode": "A-1", "priceExcl": 41.28, "priceIncl": 49.95, "stockLevel": 7,
+               "stockTracking": "enabled", "weightValue": 0.25, "weightUnit": "kg"}),
+    )
+    .await;
+    send(
+        Method::PUT,
+        format!("en/variants/{variant}.json"),
+        json!({"variant": {"title": "Black"}}),
+    )
+    .await;
+    for (file, order) in [("Front.jpg", 2), ("Back.jpg", 1)] {
+        post(
+            &format!("nl/products/{product}/images.json"),
+            "productImage",
+            json!({"attachment": "https://example.com/x.jpg", "filename": file,
+                   "sortOrder": order}),
+        )
+        .await;
     }
-    assert!(
-        refused,
-        "the port still answers after the handle was dropped"
+    post(
+        "nl/categories/products.json",
+        "categoriesProduct",
+        json!({"category": category, "product": product}),
+    )
+    .await;
+    post(
+        "nl/tags/products.json",
+        "tagsProduct",
+        json!({"tag": tag, "product": product}),
+    )
+    .await;
+
+    let dump = emu.dump()["ecom"].clone();
+    let of_product = |table: &str| -> Vec<Value> {
+        dump[table]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["product"] == product)
+            .cloned()
+            .collect()
+    };
+    let products = dump["products"].as_array().unwrap();
+    assert_eq!(products.len(), 1);
+    let p = &products[0];
+    // Texts of the default language inline, another language's whole set under translations.
+    assert_eq!(
+        (
+            &p["title"],
+            &p["fulltitle"],
+            &p["description"],
+            &p["content"]
+        ),
+        (
+            &json!("Portemonnee"),
+            &json!("Leren portemonnee"),
+            &json!("Kort"),
+            &json!("<p>Lang</p>")
+        )
     );
+    assert_eq!(
+        p["translations"]["en"],
+        json!({"title": "Wallet", "fulltitle": "Leren portemonnee", "description": "Kort",
+               "content": "<p>Long</p>"})
+    );
+    // Relations as ids, the template fields and the rest of the shared fields.
+    assert_eq!(
+        (&p["brand"], &p["supplier"], &p["type"]),
+        (&json!(brand), &json!(supplier), &json!(kind))
+    );
+    assert_eq!(
+        (&p["data01"], &p["data02"], &p["data03"]),
+        (&json!("a"), &json!("b"), &json!("c"))
+    );
+    assert_eq!(
+        (&p["url"], &p["visibility"]),
+        (&json!("portemonnee"), &json!("auto"))
+    );
+
+    // The default variant the create made, and the one added, with every stored field.
+    let variants = of_product("variants");
+    assert_eq!(variants.len(), 2);
+    let added = variants.iter().find(|v| v["id"] == variant).unwrap();
+    for (field, value) in [
+        ("sku", json!("W-BL")),
+        ("ean", json!("8712345678906")),
+        ("articleCode", json!("A-1")),
+        ("priceExcl", json!(41.28)),
+        ("priceIncl", json!(49.95)),
+        ("stockLevel", json!(7)),
+        ("stockTracking", json!("enabled")),
+        ("weightValue", json!("0.250")),
+        ("weightUnit", json!("kg")),
+        ("isDefault", json!(false)),
+        ("title", json!("Zwart")),
+    ] {
+        assert_eq!(added[field], value, "variant {field}");
+    }
+    assert_eq!(added["translations"]["en"]["title"], "Black");
+    // Every field the API shows is dumped, but for what the emulator derives on reading.
+    let derived_variant = [
+        "createdAt",
+        "updatedAt",
+        "stockBuyMininum",
+        "matrix",
+        "movements",
+        "metafields",
+        "additionalcost",
+        "options",
+    ];
+    let (_, shown) = ecom_get(&emu, &format!("nl/variants/{variant}.json")).await;
+    for key in shown["variant"].as_object().unwrap().keys() {
+        if !derived_variant.contains(&key.as_str()) {
+            assert!(added.get(key).is_some(), "variant {key} is not dumped");
+        }
+    }
+    let derived_product = [
+        "createdAt",
+        "updatedAt",
+        "isVisible",
+        "hasMatrix",
+        "image",
+        "images",
+        "categories",
+        "relations",
+        "metafields",
+        "reviews",
+        "attributes",
+        "tags",
+        "variants",
+        "movements",
+        "templateDataFields",
+    ];
+    let (_, shown) = ecom_get(&emu, &format!("nl/products/{product}.json")).await;
+    for key in shown["product"].as_object().unwrap().keys() {
+        if !derived_product.contains(&key.as_str()) {
+            assert!(p.get(key).is_some(), "product {key} is not dumped");
+        }
+    }
+
+    let mut images: Vec<_> = of_product("product_images")
+        .iter()
+        .map(|i| (i["sortOrder"].as_i64().unwrap(), i["title"].clone()))
+        .collect();
+    images.sort_by_key(|(order, _)| *order);
+    assert_eq!(images, [(1, json!("back")), (2, json!("front"))]);
+    let categories: Vec<_> = of_product("categories_products")
+        .iter()
+        .map(|l| l["category"].clone())
+        .collect();
+    assert_eq!(categories, [json!(category)]);
+    let tags: Vec<_> = of_product("tags_products")
+        .iter()
+        .map(|l| l["tag"].clone())
+        .collect();
+    assert_eq!(tags, [json!(tag)]);
+    // The linked records themselves, by id.
+    assert_eq!(
+        dump["suppliers"][0],
+        json!({"id": supplier, "title": "Leather Co"})
+    );
+    assert_eq!(dump["brands"][0]["title"], "Acme");
+    assert_eq!(dump["types"][0]["title"], "Wallets");
 }

@@ -429,3 +429,254 @@ async fn shop_account_permissions_ratelimit_languages_and_the_connection_test() 
     let account = client.account().await.unwrap();
     assert!(!format!("{account:?}").contains(emu.ecom_key()));
 }
+
+#[tokio::test]
+async fn suppliers_are_served_and_products_link_and_filter_by_them() {
+    let emu = start().await;
+    let (status, body) = ecom_send(
+        &emu,
+        Method::POST,
+        "nl/suppliers.json",
+        &json!({"supplier": {"title": "Acme Leather"}}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let supplier = &body["supplier"];
+    let id = supplier["id"].as_u64().unwrap();
+    let mut keys: Vec<_> = supplier.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(keys, ["createdAt", "id", "title", "updatedAt"]);
+    assert_eq!(supplier["title"], "Acme Leather");
+
+    let (status, err) = ecom_send(
+        &emu,
+        Method::POST,
+        "nl/suppliers.json",
+        &json!({"supplier": {"title": " "}}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error"]["message"], "Invalid supplier title");
+
+    let (status, list) = ecom_get(&emu, "nl/suppliers.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(list["suppliers"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        ecom_get(&emu, "nl/suppliers/count.json").await.1["count"],
+        1
+    );
+
+    let (status, updated) = ecom_send(
+        &emu,
+        Method::PUT,
+        &format!("nl/suppliers/{id}.json"),
+        &json!({"supplier": {"title": "Acme"}}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(updated["supplier"]["title"], "Acme");
+    // A supplier's name is one for every language.
+    let (_, en) = ecom_get(&emu, &format!("en/suppliers/{id}.json")).await;
+    assert_eq!(en["supplier"]["title"], "Acme");
+
+    let (_, t) = ecom_send(
+        &emu,
+        Method::POST,
+        "nl/types.json",
+        &json!({"type": {"title": "Wallets"}}),
+    )
+    .await;
+    let type_id = t["type"]["id"].as_u64().unwrap();
+    let (status, p) = ecom_send(
+        &emu,
+        Method::POST,
+        "nl/products.json",
+        &json!({"product": {"title": "Wallet", "supplier": id, "type": type_id}}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let product = p["product"]["id"].as_u64().unwrap();
+    let base = emu.ecom_url();
+    assert_eq!(
+        p["product"]["supplier"],
+        json!({"resource": {"id": id, "url": format!("suppliers/{id}"),
+                            "link": format!("{base}/nl/suppliers/{id}.json")}})
+    );
+    assert_eq!(
+        p["product"]["type"],
+        json!({"resource": {"id": type_id, "url": format!("types/{type_id}"),
+                            "link": format!("{base}/nl/types/{type_id}.json")}})
+    );
+    let (_, other) = ecom_send(
+        &emu,
+        Method::POST,
+        "nl/products.json",
+        &json!({"product": {"title": "Belt"}}),
+    )
+    .await;
+    assert_eq!(other["product"]["supplier"], false);
+    assert_eq!(other["product"]["type"], false);
+    let (status, err) = ecom_send(
+        &emu,
+        Method::POST,
+        "nl/products.json",
+        &json!({"product": {"title": "Ghost", "supplier": 999}}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error"]["message"], "Invalid product supplier");
+
+    let (_, by_supplier) = ecom_get(&emu, &format!("nl/products.json?supplier={id}")).await;
+    let ids: Vec<_> = by_supplier["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [product]);
+    let count = |query: String| {
+        let emu = &emu;
+        async move {
+            ecom_get(emu, &format!("nl/products/count.json?{query}"))
+                .await
+                .1["count"]
+                .clone()
+        }
+    };
+    assert_eq!(count(format!("supplier={id}")).await, 1);
+    assert_eq!(count(format!("type={type_id}")).await, 1);
+    ecom_send(
+        &emu,
+        Method::PUT,
+        &format!("nl/products/{product}.json"),
+        &json!({"product": {"supplier": false}}),
+    )
+    .await;
+    assert_eq!(count(format!("supplier={id}")).await, 0);
+    assert_eq!(count(format!("type={type_id}")).await, 1);
+
+    let dumped = emu.dump();
+    assert_eq!(dumped["ecom"]["suppliers"][0]["title"], "Acme");
+    let (status, _) = ecom_send(
+        &emu,
+        Method::DELETE,
+        &format!("nl/suppliers/{id}.json"),
+        &json!(null),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        ecom_get(&emu, &format!("nl/suppliers/{id}.json")).await.0,
+        404
+    );
+    assert_eq!(
+        ecom_get(&emu, "nl/suppliers/count.json").await.1["count"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn suppliers_load_before_the_products_that_name_them() {
+    let emu = start().await;
+    let counts = emu
+        .load(&json!({"ecom": {
+            "products": [{"id": 800, "title": "Wallet", "supplier": 700}],
+            "suppliers": [{"id": 700, "title": "Acme"}],
+        }}))
+        .unwrap();
+    assert_eq!(counts["ecom"]["suppliers"], 1);
+    let (_, p) = ecom_get(&emu, "nl/products/800.json").await;
+    assert_eq!(p["product"]["supplier"]["resource"]["id"], 700);
+    let err = emu
+        .load(&json!({"ecom": {"suppliers": [{"title": ""}]}}))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "seed data: ecom.suppliers[0]: Invalid supplier title"
+    );
+}
+
+#[tokio::test]
+async fn types_and_tag_links_create_list_by_product_and_delete_like_the_rest() {
+    let emu = start().await;
+    let post = |path: &'static str, body: serde_json::Value| {
+        let emu = &emu;
+        async move { ecom_send(emu, Method::POST, path, &body).await }
+    };
+    let (status, t) = post("nl/types.json", json!({"type": {"title": "Wallets"}})).await;
+    assert_eq!(status, 201);
+    let type_id = t["type"]["id"].as_u64().unwrap();
+    assert_eq!(ecom_get(&emu, "nl/types/count.json").await.1["count"], 1);
+    let (_, types) = ecom_get(&emu, "nl/types.json").await;
+    assert_eq!(types["types"][0]["id"], type_id);
+
+    let (_, a) = post("nl/products.json", json!({"product": {"title": "A"}})).await;
+    let (_, b) = post("nl/products.json", json!({"product": {"title": "B"}})).await;
+    let (a, b) = (
+        a["product"]["id"].as_u64().unwrap(),
+        b["product"]["id"].as_u64().unwrap(),
+    );
+    let (_, tag) = post("nl/tags.json", json!({"tag": {"title": "Gifts"}})).await;
+    let tag = tag["tag"]["id"].as_u64().unwrap();
+    let (status, link) = post(
+        "nl/tags/products.json",
+        json!({"tagsProduct": {"tag": tag, "product": a}}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let link = link["tagsProduct"]["id"].as_u64().unwrap();
+    let (status, err) = post(
+        "nl/tags/products.json",
+        json!({"tagsProduct": {"tag": tag, "product": a}}),
+    )
+    .await;
+    assert_eq!(status, 400, "{err}");
+    post(
+        "nl/tags/products.json",
+        json!({"tagsProduct": {"tag": tag, "product": b}}),
+    )
+    .await;
+
+    let (_, of_a) = ecom_get(&emu, &format!("nl/tags/products.json?product={a}")).await;
+    let of_a = of_a["tagsProducts"].as_array().unwrap();
+    assert_eq!(of_a.len(), 1);
+    assert_eq!(of_a[0]["id"], link);
+    assert_eq!(of_a[0]["tag"]["resource"]["id"], tag);
+    let count = |query: String| {
+        let emu = &emu;
+        async move {
+            ecom_get(emu, &format!("nl/tags/products/count.json?{query}"))
+                .await
+                .1["count"]
+                .clone()
+        }
+    };
+    assert_eq!(count(format!("tag={tag}")).await, 2);
+    assert_eq!(count(format!("product={b}")).await, 1);
+    // The product links to its tag links.
+    let (_, product) = ecom_get(&emu, &format!("nl/products/{a}.json")).await;
+    assert_eq!(
+        product["product"]["tags"]["resource"]["url"],
+        format!("tags/products?product={a}")
+    );
+
+    let (status, _) = ecom_send(
+        &emu,
+        Method::PUT,
+        &format!("nl/tags/products/{link}.json"),
+        &json!({"tagsProduct": {"product": b}}),
+    )
+    .await;
+    assert_eq!(status, 405);
+    for path in [
+        format!("nl/tags/products/{link}.json"),
+        format!("nl/types/{type_id}.json"),
+    ] {
+        let (status, _) = ecom_send(&emu, Method::DELETE, &path, &json!(null)).await;
+        assert_eq!(status, 204, "{path}");
+        assert_eq!(ecom_get(&emu, &path).await.0, 404, "{path}");
+    }
+    assert_eq!(count(format!("product={a}")).await, 0);
+    assert_eq!(count(format!("product={b}")).await, 1);
+    assert_eq!(ecom_get(&emu, "nl/types/count.json").await.1["count"], 0);
+}

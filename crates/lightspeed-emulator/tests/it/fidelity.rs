@@ -706,7 +706,7 @@ async fn xseries_webhook_payloads_have_the_fixtures_shape() {
     )
     .await;
     let mut compared = BTreeMap::new();
-    for call in receiver.drain().await {
+    for call in receiver.take(2).await {
         let form: Map<String, Value> = form_urlencoded::parse(&call.body)
             .map(|(k, v)| (k.into_owned(), Value::from(v.into_owned())))
             .collect();

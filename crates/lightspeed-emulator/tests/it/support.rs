@@ -10,9 +10,12 @@ use lightspeed_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
 use tokio::sync::{Mutex, mpsc};
 
-/// An emulator with the default configuration.
+/// An emulator with the default configuration but for rate limits, which it reports in the
+/// headers and does not enforce. With the real per-second cap of 20 on the real clock, a test
+/// sending a burst of raw requests passed on a slow machine and met a 429 on a fast one; the
+/// tests of the budgets (`limits.rs`) set their own limits on a virtual clock.
 pub async fn start() -> EmulatorHandle {
-    start_with(EmulatorConfig::default()).await
+    start_with(EmulatorConfig::default().unlimited()).await
 }
 
 /// An emulator with `config`.
@@ -143,22 +146,52 @@ impl Receiver {
         }
     }
 
-    /// The next call, waiting up to five seconds.
+    /// The next call, waiting up to [`PATIENCE`].
     pub async fn next(&self) -> Received {
         let mut rx = self.calls.lock().await;
-        tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        tokio::time::timeout(PATIENCE, rx.recv())
             .await
-            .expect("a webhook call within 5 s")
+            .expect("a webhook call within the patience bound")
             .expect("receiver open")
     }
 
-    /// Calls until none arrives for 300 ms.
-    pub async fn drain(&self) -> Vec<Received> {
-        let mut rx = self.calls.lock().await;
-        let mut out = Vec::new();
-        while let Ok(Some(r)) = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await {
-            out.push(r);
+    /// The next `n` calls, in the order they arrived.
+    pub async fn take(&self, n: usize) -> Vec<Received> {
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.next().await);
         }
         out
+    }
+
+    /// Fails if another call arrives within `wait`. A negative check: a slow machine can only
+    /// make it pass wrongly, never fail wrongly.
+    pub async fn assert_no_more(&self, wait: Duration) {
+        let mut rx = self.calls.lock().await;
+        if let Ok(Some(extra)) = tokio::time::timeout(wait, rx.recv()).await {
+            panic!("an unexpected webhook call: {extra:?}");
+        }
+    }
+}
+
+/// How long a test waits for something that must happen (a webhook call, a counter to move, a
+/// port to close). Only a broken emulator reaches it; a loaded machine merely waits longer, so
+/// no test depends on how fast the machine is.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Waits until `done` answers `true`, checking every 10 ms; panics naming `what` after
+/// [`PATIENCE`].
+pub async fn eventually<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !done().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: not within {PATIENCE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

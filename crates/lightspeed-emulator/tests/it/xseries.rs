@@ -513,6 +513,65 @@ async fn oauth_code_exchange_and_refresh_rotation() {
 }
 
 #[tokio::test]
+async fn an_access_token_expires_when_the_clock_passes_its_lifetime() {
+    use lightspeed_emulator::{EmulatorConfig, ManualClock};
+    use secrecy::ExposeSecret;
+    use std::time::Duration;
+
+    let clock = ManualClock::starting_now();
+    let mut config = EmulatorConfig::default().with_clock(std::sync::Arc::new(clock.clone()));
+    config.xseries.access_token_lifetime = Duration::from_secs(3600);
+    let emu = crate::support::start_with(config).await;
+    let cfg = emu.config().xseries.clone();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = no_redirects
+        .get(format!(
+            "{}/connect?response_type=code&client_id={}&redirect_uri=https://app.example/cb",
+            emu.xseries_url(),
+            cfg.client_id
+        ))
+        .send()
+        .await
+        .unwrap();
+    let location = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let granted: Value = http()
+        .post(format!("{}/api/1.0/token", emu.xseries_url()))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("client_id", cfg.client_id.as_str()),
+            ("client_secret", cfg.client_secret.expose_secret()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = granted["access_token"].as_str().unwrap().to_string();
+    let retailer = || {
+        http()
+            .get(format!("{}/api/2.0/retailer", emu.xseries_url()))
+            .bearer_auth(&access)
+            .send()
+    };
+    assert_eq!(retailer().await.unwrap().status(), 200);
+    clock.advance(Duration::from_secs(3599));
+    assert_eq!(retailer().await.unwrap().status(), 200);
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(retailer().await.unwrap().status(), 401);
+}
+
+#[tokio::test]
 async fn image_upload_takes_a_multipart_file() {
     let emu = start().await;
     let client = xseries(&emu);
