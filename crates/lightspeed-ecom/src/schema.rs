@@ -11,13 +11,7 @@
 use lightspeed_mapping::{FieldSpec, FieldType, TargetSchema};
 
 fn field(name: &str, kind: FieldType) -> FieldSpec {
-    FieldSpec {
-        name: name.into(),
-        kind,
-        required: false,
-        max_length: None,
-        allowed: None,
-    }
+    FieldSpec::new(name, kind)
 }
 
 fn required(mut spec: FieldSpec) -> FieldSpec {

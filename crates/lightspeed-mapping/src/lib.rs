@@ -56,7 +56,7 @@ pub use error::{CompileError, CompileErrors, RecordError};
 pub use mapping::{
     Document, MappedField, MappedRecord, Mapping, Nested, Options, Outcome, Preview,
 };
-pub use schema::{FieldSpec, FieldType, JsonSchema, TargetSchema};
+pub use schema::{FieldRole, FieldSpec, FieldType, JsonSchema, TargetSchema};
 pub use value::Value;
 
 // The user guide's Rust snippets are compiled and run as doctests, so the guide stays true to

@@ -10,7 +10,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::condition::Condition;
 use crate::error::{CompileError, CompileErrors, RecordError};
-use crate::schema::TargetSchema;
+use crate::schema::{FieldRules, TargetSchema, Written, closest};
 use crate::source::{Lookup, Template, table_from_json};
 use crate::transform::{self, Context, Locale, LookupTable, Params, Transform};
 use crate::value::Value;
@@ -56,22 +56,23 @@ const SMART_RULE_KEYS: &[&str] = &[
 /// A mapping document as read, before it is compiled: JSON or TOML.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
-    root: Json,
+    root: Arc<Json>,
 }
 
 impl Document {
     /// Reads a JSON document; a syntax error says its line and column.
     pub fn from_json(text: &str) -> Result<Self, CompileErrors> {
-        serde_json::from_str(text)
-            .map(|root| Self { root })
-            .map_err(|e| CompileErrors {
-                errors: vec![CompileError {
-                    path: ".".into(),
-                    message: format!("not valid JSON: {e}"),
-                    line: Some(e.line()),
-                    column: Some(e.column()),
-                }],
-            })
+        let root: Json = serde_json::from_str(text).map_err(|e| CompileErrors {
+            errors: vec![CompileError {
+                path: ".".into(),
+                message: format!("not valid JSON: {e}"),
+                line: Some(e.line()),
+                column: Some(e.column()),
+            }],
+        })?;
+        Ok(Self {
+            root: Arc::new(root),
+        })
     }
 
     /// Reads a TOML document (the same structure); a syntax error says its line and column.
@@ -96,7 +97,9 @@ impl Document {
                 format!("could not read the TOML document: {e}"),
             )],
         })?;
-        Ok(Self { root })
+        Ok(Self {
+            root: Arc::new(root),
+        })
     }
 
     /// Reads a file: TOML when its name ends in `.toml`, JSON otherwise.
@@ -221,6 +224,15 @@ impl FieldPath {
     pub fn shape(&self) -> &str {
         &self.shape
     }
+
+    /// How many `[]` (every element) the path has: a list value written through it is spread
+    /// over the list's elements.
+    pub(crate) fn each_count(&self) -> usize {
+        self.segments
+            .iter()
+            .filter(|s| matches!(s, FieldSegment::Each))
+            .count()
+    }
 }
 
 fn shape_of(segments: &[FieldSegment]) -> String {
@@ -287,13 +299,18 @@ pub struct Mapping {
     locale: Locale,
     rules: Arc<Vec<Rule>>,
     target: Option<String>,
-    schema: Option<Arc<crate::schema::FieldRules>>,
+    schema: Option<Arc<FieldRules>>,
+    /// The document it was compiled from, to compile it again against another schema.
+    document: Arc<Json>,
+    channel: Option<String>,
+    schema_name: Option<String>,
 }
 
 /// One target field of a mapped record.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MappedField<'a> {
-    /// The target field path, as written in the document.
+    /// The target field path: as written in the document, or, when the mapping was compiled
+    /// with a schema, its canonical form (`price_incl` for a rule that writes `price`).
     pub field: &'a str,
     /// The path of the rule that wrote it.
     pub rule: &'a str,
@@ -349,7 +366,8 @@ impl MappedRecord {
         self.values.is_empty()
     }
 
-    /// The value of a field, by path as written in the document.
+    /// The value of a field, by path as [`MappedField::field`] gives it (canonical when the
+    /// mapping was compiled with a schema).
     pub fn get(&self, field: &str) -> Option<&Value> {
         self.fields().find(|f| f.field == field).map(|f| f.value)
     }
@@ -495,7 +513,26 @@ impl Mapping {
         self.key.name()
     }
 
-    /// The target fields the mapping can write, in rule order.
+    /// The name of the schema the mapping was compiled with (`ecom.product`), if any.
+    pub fn schema_name(&self) -> Option<&str> {
+        self.schema_name.as_deref()
+    }
+
+    /// Compiles the same document, for the same channel, against `schema`: how code that owns
+    /// a target (the sync) checks a mapping its caller compiled without that target's schema,
+    /// or with another one.
+    pub fn with_schema(&self, schema: &dyn TargetSchema) -> Result<Mapping, CompileErrors> {
+        compile(
+            &self.document,
+            &Options {
+                channel: self.channel.as_deref(),
+                schema: Some(schema),
+            },
+        )
+    }
+
+    /// The target fields the mapping can write, in rule order (canonical when compiled with
+    /// a schema).
     pub fn fields(&self) -> impl Iterator<Item = &str> {
         self.rules.iter().map(|r| r.field.as_str())
     }
@@ -535,14 +572,21 @@ impl Mapping {
                 Err(error) => errors.push(error),
             }
         }
+        if let Some(schema) = &self.schema {
+            errors.extend(schema.validate(values.iter_mut().map(|(index, value)| {
+                let rule = &self.rules[*index as usize];
+                Written {
+                    field: &rule.field,
+                    rule: &rule.path,
+                    value,
+                }
+            })));
+        }
         let mapped = MappedRecord {
             key: self.key.get(record),
             rules: self.rules.clone(),
             values,
         };
-        if let Some(schema) = &self.schema {
-            errors.extend(schema.validate(mapped.fields()));
-        }
         if errors.is_empty() {
             Ok(mapped)
         } else {
@@ -747,7 +791,8 @@ struct Compiler {
     sets: HashMap<String, Arc<LookupTable>>,
 }
 
-fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors> {
+fn compile(document: &Arc<Json>, options: &Options<'_>) -> Result<Mapping, CompileErrors> {
+    let root: &Json = document;
     let mut c = Compiler {
         errors: Vec::new(),
         locale: Locale::default(),
@@ -788,6 +833,15 @@ fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors>
             None
         }
     };
+    if let (Some(schema), Some(target)) = (options.schema, &target)
+        && target != schema.name()
+    {
+        let mut message = format!("`{target}` is not this schema's target `{}`", schema.name());
+        if let Some(close) = closest(target, [schema.name()]) {
+            message.push_str(&format!("; did you mean `{close}`?"));
+        }
+        c.errors.push(CompileError::at("target", message));
+    }
     let key = match doc.get("key") {
         None => Lookup::new("sku"),
         Some(Json::String(k)) if !k.is_empty() => Lookup::new(k),
@@ -817,6 +871,11 @@ fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors>
             rules.extend(c.read_list(json, list));
         }
     }
+    // With a schema, every rule's field is checked and made canonical (`price` ->
+    // `price_incl`), so that a channel's override of an alias replaces the rule of its field.
+    if let Some(schema) = options.schema {
+        c.canonicalise(&mut rules, schema);
+    }
     // Channels: every one is validated; the chosen one's rules replace base rules of the same
     // target field and add the others.
     let mut chosen = None;
@@ -824,7 +883,10 @@ fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors>
         None => {}
         Some(Json::Object(channels)) => {
             for (name, channel) in channels {
-                let overrides = c.read_channel(name, channel);
+                let mut overrides = c.read_channel(name, channel);
+                if let Some(schema) = options.schema {
+                    c.canonicalise(&mut overrides, schema);
+                }
                 if options.channel == Some(name.as_str()) {
                     chosen = Some(overrides);
                 }
@@ -853,17 +915,6 @@ fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors>
             None => rules.push(overriding),
         }
     }
-    let schema = options.schema.map(|schema| {
-        for rule in &rules {
-            if let Err(message) = schema.check_field(rule.field.shape()) {
-                c.errors.push(CompileError::at(
-                    format!("{}.lightspeed_field", rule.path),
-                    message,
-                ));
-            }
-        }
-        Arc::new(crate::schema::FieldRules::from_schema(schema))
-    });
     if !c.errors.is_empty() {
         return Err(CompileErrors { errors: c.errors });
     }
@@ -872,13 +923,39 @@ fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors>
         locale: c.locale,
         rules: Arc::new(rules),
         target,
-        schema,
+        schema: options
+            .schema
+            .map(|schema| Arc::new(FieldRules::from_schema(schema))),
+        document: document.clone(),
+        channel: options.channel.map(str::to_owned),
+        schema_name: options.schema.map(|schema| schema.name().to_owned()),
     })
 }
 
 impl Compiler {
     fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.errors.push(CompileError::at(path, message));
+    }
+
+    /// Checks every rule's field against the schema and rewrites it to its canonical form;
+    /// an error names the rule (`product_mappings[2].lightspeed_field`).
+    fn canonicalise(&mut self, rules: &mut [Rule], schema: &dyn TargetSchema) {
+        for rule in rules {
+            let here = format!("{}.lightspeed_field", rule.path);
+            match schema.canonical_field(rule.field.as_str()) {
+                Ok(canonical) if canonical != rule.field.as_str() => {
+                    match FieldPath::parse(&canonical) {
+                        Ok(field) => rule.field = field,
+                        Err(message) => self.error(
+                            here,
+                            format!("{} names `{canonical}`: {message}", schema.name()),
+                        ),
+                    }
+                }
+                Ok(_) => {}
+                Err(message) => self.error(here, message),
+            }
+        }
     }
 
     fn read_locale(&mut self, json: &Json) {
@@ -1294,15 +1371,19 @@ mod tests {
     use super::*;
 
     fn mapping(doc: Json) -> Mapping {
-        Document { root: doc }
-            .compile(&Options::default())
-            .unwrap_or_else(|e| panic!("{e}"))
+        Document {
+            root: Arc::new(doc),
+        }
+        .compile(&Options::default())
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn errors(doc: Json) -> CompileErrors {
-        Document { root: doc }
-            .compile(&Options::default())
-            .unwrap_err()
+        Document {
+            root: Arc::new(doc),
+        }
+        .compile(&Options::default())
+        .unwrap_err()
     }
 
     #[test]
@@ -1358,5 +1439,145 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.errors[0].line, Some(3));
         assert!(e.errors[0].column.is_some());
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::schema::{FieldSpec, FieldType};
+
+    struct Shop;
+
+    impl TargetSchema for Shop {
+        fn name(&self) -> &str {
+            "shop.product"
+        }
+
+        fn fields(&self) -> Vec<FieldSpec> {
+            vec![
+                FieldSpec::new("title", FieldType::Text).translatable(),
+                FieldSpec::new("description", FieldType::Text)
+                    .translatable()
+                    .alias("summary"),
+                FieldSpec::new("price_incl", FieldType::Number).alias("price"),
+                FieldSpec::new("variants[].price_incl", FieldType::Number)
+                    .alias("variants[].price"),
+            ]
+        }
+    }
+
+    fn with<'a>(schema: &'a dyn TargetSchema, channel: Option<&'a str>) -> Options<'a> {
+        Options {
+            channel,
+            schema: Some(schema),
+        }
+    }
+
+    #[test]
+    fn rules_write_canonical_fields_and_channels_override_by_canonical_field() {
+        let doc = json!({"target": "shop.product", "product_mappings": [
+            {"pim_attribute": "name", "lightspeed_field": "title"},
+            {"pim_attribute": "price", "lightspeed_field": "price_incl"},
+            {"pim_attribute": "summary_en", "lightspeed_field": "summary@en"},
+            {"pim_attribute": "prices", "lightspeed_field": "variants[0].price"}
+        ], "channels": {"web": {"product_mappings": [
+            {"pim_attribute": "web_price", "lightspeed_field": "price"}
+        ]}}})
+        .to_string();
+        let mapping = Mapping::from_json(&doc, &with(&Shop, Some("web"))).unwrap();
+        assert_eq!(
+            mapping.fields().collect::<Vec<_>>(),
+            [
+                "title",
+                "price_incl",
+                "description@en",
+                "variants[0].price_incl"
+            ]
+        );
+        let record = json!({"name": "W", "price": 1, "web_price": "2", "summary_en": "S",
+                            "prices": 3});
+        let mapped = mapping.apply(&record).unwrap();
+        assert_eq!(mapped.get("price_incl"), Some(&Value::Number(2.into())));
+        assert_eq!(
+            mapped.nested().to_json(),
+            json!({"title": "W", "price_incl": 2, "description@en": "S",
+                   "variants": [{"price_incl": 3}]})
+        );
+        let field = mapped.fields().nth(1).unwrap();
+        assert_eq!(
+            (field.field, field.rule),
+            ("price_incl", "channels.web.product_mappings[0]")
+        );
+
+        // Without a schema, fields stay as written and the override adds a field.
+        let plain = Mapping::from_json(
+            &doc,
+            &Options {
+                channel: Some("web"),
+                schema: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(plain.schema_name(), None);
+        assert_eq!(plain.fields().count(), 5);
+        // ... until it is compiled again with the schema, for the same channel.
+        let again = plain.with_schema(&Shop).unwrap();
+        assert_eq!(again.schema_name(), Some("shop.product"));
+        assert_eq!(again.fields().count(), 4);
+        assert_eq!(again.apply(&record).unwrap(), mapped);
+    }
+
+    #[test]
+    fn errors_name_the_rule_and_every_channel_is_checked() {
+        let doc = json!({"product_mappings": [
+            {"pim_attribute": "a", "lightspeed_field": "title"},
+            {"pim_attribute": "a", "lightspeed_field": "prise"}
+        ], "channels": {"other": {"product_mappings": [
+            {"pim_attribute": "a", "lightspeed_field": "titel@en"}
+        ]}}})
+        .to_string();
+        let e = Mapping::from_json(&doc, &with(&Shop, None)).unwrap_err();
+        assert_eq!(e.errors.len(), 2, "{e}");
+        assert_eq!(e.errors[0].path, "product_mappings[1].lightspeed_field");
+        assert!(
+            e.errors[0].message.ends_with("did you mean `price`?"),
+            "{e}"
+        );
+        assert_eq!(
+            e.errors[1].path,
+            "channels.other.product_mappings[0].lightspeed_field"
+        );
+        assert!(
+            e.errors[1].message.ends_with("did you mean `title@en`?"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_document_for_another_target_is_refused() {
+        let doc = |target: &str| {
+            json!({"target": target, "product_mappings": [
+                {"pim_attribute": "a", "lightspeed_field": "title"}
+            ]})
+            .to_string()
+        };
+        let e = Mapping::from_json(&doc("shop.prodcut"), &with(&Shop, None)).unwrap_err();
+        assert!(e.has_path("target"), "{e}");
+        assert_eq!(
+            e.errors[0].message,
+            "`shop.prodcut` is not this schema's target `shop.product`; did you mean `shop.product`?"
+        );
+        let e = Mapping::from_json(&doc("pool.item"), &with(&Shop, None)).unwrap_err();
+        assert_eq!(
+            e.errors[0].message,
+            "`pool.item` is not this schema's target `shop.product`"
+        );
+        // Without a schema, any target is taken at its word.
+        let plain = Mapping::from_json(&doc("pool.item"), &Options::default()).unwrap();
+        assert_eq!(plain.target(), Some("pool.item"));
+        assert!(plain.with_schema(&Shop).unwrap_err().has_path("target"));
     }
 }

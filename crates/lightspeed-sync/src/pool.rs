@@ -218,12 +218,9 @@ impl TargetSchema for PoolSchema {
 
     fn fields(&self) -> Vec<FieldSpec> {
         use FieldType::*;
-        let field = |name: &str, kind: FieldType, required: bool| FieldSpec {
-            name: name.into(),
-            kind,
-            required,
-            max_length: None,
-            allowed: None,
+        let field = |name: &str, kind: FieldType, required: bool| {
+            let spec = FieldSpec::new(name, kind);
+            if required { spec.required() } else { spec }
         };
         vec![
             field("sku", Text, true),
