@@ -1,11 +1,13 @@
 //! Mapping documents: read (JSON or TOML), validated and compiled once, then applied to any
 //! number of records from any number of threads.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value as Json};
 
 use crate::condition::Condition;
@@ -59,9 +61,17 @@ pub struct Document {
     root: Arc<Json>,
 }
 
+/// The text without the byte order mark some editors write at the start of a UTF-8 file.
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{FEFF}').unwrap_or(text)
+}
+
 impl Document {
-    /// Reads a JSON document; a syntax error says its line and column.
+    /// Reads a JSON document; a syntax error says its line and column, and so does a key given
+    /// twice in one object (which JSON readers would otherwise silently resolve to the last
+    /// one). A leading byte order mark is ignored.
     pub fn from_json(text: &str) -> Result<Self, CompileErrors> {
+        let text = without_bom(text);
         let root: Json = serde_json::from_str(text).map_err(|e| CompileErrors {
             errors: vec![CompileError {
                 path: ".".into(),
@@ -70,22 +80,36 @@ impl Document {
                 column: Some(e.column()),
             }],
         })?;
+        if let Some(error) = duplicate_key(text) {
+            return Err(CompileErrors {
+                errors: vec![error],
+            });
+        }
         Ok(Self {
             root: Arc::new(root),
         })
     }
 
-    /// Reads a TOML document (the same structure); a syntax error says its line and column.
+    /// Reads a TOML document (the same structure); a syntax error, a key given twice
+    /// included, says its line and column. A leading byte order mark is ignored.
     pub fn from_toml(text: &str) -> Result<Self, CompileErrors> {
+        let text = without_bom(text);
         let value: toml::Value = toml::from_str(text).map_err(|e| {
             let (line, column) = e
                 .span()
                 .map(|span| line_column(text, span.start))
                 .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+            // The parser says "duplicate key" and points at it: name it too.
+            let key = e
+                .span()
+                .and_then(|span| text.get(span))
+                .filter(|key| e.message().starts_with("duplicate key") && !key.contains('\n'))
+                .map(|key| format!(" `{}`", key.trim()))
+                .unwrap_or_default();
             CompileErrors {
                 errors: vec![CompileError {
                     path: ".".into(),
-                    message: format!("not valid TOML: {}", e.message()),
+                    message: format!("not valid TOML: {}{key}", e.message()),
                     line,
                     column,
                 }],
@@ -128,6 +152,109 @@ impl Document {
     /// Validates and compiles the document (every problem is reported, each at its path).
     pub fn compile(&self, options: &Options<'_>) -> Result<Mapping, CompileErrors> {
         compile(&self.root, options)
+    }
+}
+
+/// The first key given twice in one object of a JSON document (which is valid JSON), with its
+/// path, line and column.
+fn duplicate_key(text: &str) -> Option<CompileError> {
+    let found = RefCell::new(None);
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let error = UniqueKeys {
+        path: String::new(),
+        found: &found,
+    }
+    .deserialize(&mut reader)
+    .err()?;
+    let path: String = found.take()?;
+    Some(CompileError {
+        message: format!(
+            "`{path}` is given twice; give each key once (only one of the values would be used)"
+        ),
+        path,
+        line: Some(error.line()),
+        column: Some(error.column()),
+    })
+}
+
+/// Walks a JSON document, failing at the first key given twice in one object (its path is
+/// left in `found`, its position in the reader's error).
+struct UniqueKeys<'a> {
+    path: String,
+    found: &'a RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for UniqueKeys<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for UniqueKeys<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while seq
+            .next_element_seed(UniqueKeys {
+                path: format!("{}[{index}]", self.path),
+                found: self.found,
+            })?
+            .is_some()
+        {
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut keys = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() {
+                key.clone()
+            } else {
+                format!("{}.{key}", self.path)
+            };
+            if !keys.insert(key) {
+                *self.found.borrow_mut() = Some(path);
+                return Err(de::Error::custom("a key given twice"));
+            }
+            map.next_value_seed(UniqueKeys {
+                path,
+                found: self.found,
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -1579,5 +1706,71 @@ mod schema_tests {
         let plain = Mapping::from_json(&doc("pool.item"), &Options::default()).unwrap();
         assert_eq!(plain.target(), Some("pool.item"));
         assert!(plain.with_schema(&Shop).unwrap_err().has_path("target"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let json = "\u{FEFF}{\"product_mappings\": [{\"pim_attribute\": \"a\", \"lightspeed_field\": \"b\"}]}";
+        assert!(Document::from_json(json).is_ok());
+        let toml = "\u{FEFF}key = \"id\"\n[[product_mappings]]\npim_attribute = \"a\"\nlightspeed_field = \"b\"\n";
+        let mapping = Document::from_toml(toml)
+            .unwrap()
+            .compile(&Options::default())
+            .unwrap();
+        assert_eq!(mapping.key_attribute(), "id");
+
+        let dir = std::env::temp_dir().join(format!("bom-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in [("m.json", json), ("m.toml", toml)] {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            let loaded = Document::load(&path);
+            assert!(loaded.is_ok(), "{name}: {loaded:?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_key_given_twice_is_an_error_with_its_path_and_line() {
+        let e = Document::from_json(
+            "{\n  \"key\": \"sku\",\n  \"key\": \"id\",\n  \"product_mappings\": []\n}",
+        )
+        .unwrap_err();
+        let error = &e.errors[0];
+        assert_eq!((error.path.as_str(), error.line), ("key", Some(3)), "{e}");
+        assert!(error.message.contains("`key` is given twice"), "{e}");
+        assert!(e.to_string().contains("line 3"), "{e}");
+
+        let e = Document::from_json(
+            r#"{"product_mappings": [
+                {"pim_attribute": "a", "lightspeed_field": "b"},
+                {"pim_attribute": "a", "lightspeed_field": "b",
+                 "transformation": {"type": "trim"}, "lightspeed_field": "c"}
+            ]}"#,
+        )
+        .unwrap_err();
+        let error = &e.errors[0];
+        assert_eq!(error.path, "product_mappings[1].lightspeed_field", "{e}");
+        assert_eq!(error.line, Some(4), "{e}");
+        assert!(error.message.contains("given twice"), "{e}");
+
+        // The same key in different objects is fine.
+        assert!(
+            Document::from_json(
+                r#"{"product_mappings": [{"lightspeed_field": "a"}, {"lightspeed_field": "b"}]}"#
+            )
+            .is_ok()
+        );
+
+        let e = Document::from_toml("key = \"sku\"\nversion = 1\nkey = \"id\"\n").unwrap_err();
+        let error = &e.errors[0];
+        assert_eq!(error.line, Some(3), "{e}");
+        assert_eq!(error.message, "not valid TOML: duplicate key `key`", "{e}");
+        let e = Document::from_toml(
+            "[[product_mappings]]\npim_attribute = \"a\"\nlightspeed_field = \"b\"\nlightspeed_field = \"c\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.errors[0].line, Some(4), "{e}");
+        assert!(e.errors[0].message.ends_with("`lightspeed_field`"), "{e}");
     }
 }
