@@ -583,12 +583,19 @@ impl FieldRules {
                 | (FieldType::Object, Value::Object(_))
         );
         if !type_ok {
-            messages.push(format!(
+            let mut message = format!(
                 "{field} must be {:?} ({}), found {}",
                 spec.kind,
                 self.target,
                 value.describe()
-            ));
+            );
+            if let (FieldType::Number, Value::Text(text)) = (spec.kind, &*value)
+                && text.bytes().any(|b| b.is_ascii_digit())
+            {
+                message
+                    .push_str("; a `parse_number` transformation can say which separators it uses");
+            }
+            messages.push(message);
             return;
         }
         if let (Some(max), Value::Text(t)) = (spec.max_length, &*value)
@@ -855,6 +862,14 @@ mod tests {
         assert_eq!(
             mapped.nested().to_json()["variants"],
             json!([{"price_incl": 1.5, "sku": "A"}, {"price_incl": 2, "sku": "7"}])
+        );
+
+        let errors = mapping.apply(&json!({"price": "1,299"})).unwrap_err();
+        assert!(
+            errors[0]
+                .message
+                .contains("found \"1,299\"; a `parse_number`"),
+            "{errors:?}"
         );
 
         let errors = mapping

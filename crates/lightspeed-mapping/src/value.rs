@@ -146,9 +146,12 @@ pub fn number_from_json(n: &serde_json::Number) -> Option<Decimal> {
 /// must be the decimal one (`"1,2,3.4.5"`), thousands groups of other than three digits, or a
 /// separator with no digit on one side.
 ///
-/// One dot or one comma alone is always the decimal separator, so `"1.299"` and `"1,299"` both
-/// read as 1.299: a text that needs thousands separators to be read otherwise has to give two
-/// of them or a decimal part.
+/// `None` too for one separator alone that could as well be either: followed by exactly three
+/// digits after one to three digits that do not start with `0`. `"1,299"` is 1299 as
+/// `format_number` writes it with a comma thousands separator and no decimals, and 1.299 in
+/// Dutch; `"1.299"` the other way round. Rather than be wrong by a factor of 1000, such text is
+/// left to a `parse_number` transformation that says its separators. `"0,250"`, `"1234.567"`,
+/// `"1.2995"` and `"12,50"` are not ambiguous.
 ///
 /// ```
 /// use lightspeed_mapping::value::number_from_text;
@@ -200,6 +203,11 @@ pub fn number_from_text(text: &str) -> Option<Decimal> {
         None => (digits, ""),
     };
     if whole.is_empty() || (decimal.is_some() && fraction.is_empty()) {
+        return None;
+    }
+    let could_be_thousands =
+        thousands.is_none() && fraction.len() == 3 && whole.len() <= 3 && !whole.starts_with('0');
+    if decimal.is_some() && could_be_thousands {
         return None;
     }
     let mut plain = String::with_capacity(digits.len() + 1);
@@ -295,9 +303,12 @@ mod tests {
             ("1.299.999", "1299999"),
             ("12,345,678.5", "12345678.5"),
             ("-1.234,5", "-1234.5"),
-            ("1.299", "1.299"),
-            ("1,299", "1.299"),
             ("0.25", "0.25"),
+            ("0,250", "0.25"),
+            ("1234.567", "1234.567"),
+            ("1.2995", "1.2995"),
+            ("12,50", "12.5"),
+            ("-0.125", "-0.125"),
         ] {
             assert_eq!(read(text).as_deref(), Some(number), "{text:?}");
         }
@@ -320,6 +331,11 @@ mod tests {
             "1.299,99.5",
             "€5",
             "0x10",
+            // One separator that may be a thousands separator as well as a decimal one.
+            "1,299",
+            "1.299",
+            "12,500",
+            "-999.999",
         ] {
             assert_eq!(read(garbage), None, "{garbage:?}");
         }
