@@ -8,7 +8,8 @@
 //!   the input types to create and update them.
 //! - [`resource`]: one request value per endpoint, built without I/O.
 //! - [`webhook`]: verifying and parsing the calls eCom makes to your webhooks.
-//! - [`schema`]: what a mapping ([`lightspeed_mapping`]) may write for an eCom product or variant.
+//! - [`schema`]: what a mapping ([`lightspeed_mapping`]) may write for an eCom product or variant,
+//!   as one table of fields with their aliases, languages and roles.
 //! - [`Client::test_connection`]: checks credentials, cluster, language and permissions, and
 //!   says which is wrong.
 //!

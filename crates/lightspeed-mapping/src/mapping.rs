@@ -1,16 +1,18 @@
 //! Mapping documents: read (JSON or TOML), validated and compiled once, then applied to any
 //! number of records from any number of threads.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value as Json};
 
 use crate::condition::Condition;
 use crate::error::{CompileError, CompileErrors, RecordError};
-use crate::schema::TargetSchema;
+use crate::schema::{FieldRules, TargetSchema, Written, closest};
 use crate::source::{Lookup, Template, table_from_json};
 use crate::transform::{self, Context, Locale, LookupTable, Params, Transform};
 use crate::value::Value;
@@ -56,35 +58,58 @@ const SMART_RULE_KEYS: &[&str] = &[
 /// A mapping document as read, before it is compiled: JSON or TOML.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
-    root: Json,
+    root: Arc<Json>,
+}
+
+/// The text without the byte order mark some editors write at the start of a UTF-8 file.
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{FEFF}').unwrap_or(text)
 }
 
 impl Document {
-    /// Reads a JSON document; a syntax error says its line and column.
+    /// Reads a JSON document; a syntax error says its line and column, and so does a key given
+    /// twice in one object (which JSON readers would otherwise silently resolve to the last
+    /// one). A leading byte order mark is ignored.
     pub fn from_json(text: &str) -> Result<Self, CompileErrors> {
-        serde_json::from_str(text)
-            .map(|root| Self { root })
-            .map_err(|e| CompileErrors {
-                errors: vec![CompileError {
-                    path: ".".into(),
-                    message: format!("not valid JSON: {e}"),
-                    line: Some(e.line()),
-                    column: Some(e.column()),
-                }],
-            })
+        let text = without_bom(text);
+        let root: Json = serde_json::from_str(text).map_err(|e| CompileErrors {
+            errors: vec![CompileError {
+                path: ".".into(),
+                message: format!("not valid JSON: {e}"),
+                line: Some(e.line()),
+                column: Some(e.column()),
+            }],
+        })?;
+        if let Some(error) = duplicate_key(text) {
+            return Err(CompileErrors {
+                errors: vec![error],
+            });
+        }
+        Ok(Self {
+            root: Arc::new(root),
+        })
     }
 
-    /// Reads a TOML document (the same structure); a syntax error says its line and column.
+    /// Reads a TOML document (the same structure); a syntax error, a key given twice
+    /// included, says its line and column. A leading byte order mark is ignored.
     pub fn from_toml(text: &str) -> Result<Self, CompileErrors> {
+        let text = without_bom(text);
         let value: toml::Value = toml::from_str(text).map_err(|e| {
             let (line, column) = e
                 .span()
                 .map(|span| line_column(text, span.start))
                 .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+            // The parser says "duplicate key" and points at it: name it too.
+            let key = e
+                .span()
+                .and_then(|span| text.get(span))
+                .filter(|key| e.message().starts_with("duplicate key") && !key.contains('\n'))
+                .map(|key| format!(" `{}`", key.trim()))
+                .unwrap_or_default();
             CompileErrors {
                 errors: vec![CompileError {
                     path: ".".into(),
-                    message: format!("not valid TOML: {}", e.message()),
+                    message: format!("not valid TOML: {}{key}", e.message()),
                     line,
                     column,
                 }],
@@ -96,7 +121,9 @@ impl Document {
                 format!("could not read the TOML document: {e}"),
             )],
         })?;
-        Ok(Self { root })
+        Ok(Self {
+            root: Arc::new(root),
+        })
     }
 
     /// Reads a file: TOML when its name ends in `.toml`, JSON otherwise.
@@ -125,6 +152,109 @@ impl Document {
     /// Validates and compiles the document (every problem is reported, each at its path).
     pub fn compile(&self, options: &Options<'_>) -> Result<Mapping, CompileErrors> {
         compile(&self.root, options)
+    }
+}
+
+/// The first key given twice in one object of a JSON document (which is valid JSON), with its
+/// path, line and column.
+fn duplicate_key(text: &str) -> Option<CompileError> {
+    let found = RefCell::new(None);
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let error = UniqueKeys {
+        path: String::new(),
+        found: &found,
+    }
+    .deserialize(&mut reader)
+    .err()?;
+    let path: String = found.take()?;
+    Some(CompileError {
+        message: format!(
+            "`{path}` is given twice; give each key once (only one of the values would be used)"
+        ),
+        path,
+        line: Some(error.line()),
+        column: Some(error.column()),
+    })
+}
+
+/// Walks a JSON document, failing at the first key given twice in one object (its path is
+/// left in `found`, its position in the reader's error).
+struct UniqueKeys<'a> {
+    path: String,
+    found: &'a RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for UniqueKeys<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for UniqueKeys<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while seq
+            .next_element_seed(UniqueKeys {
+                path: format!("{}[{index}]", self.path),
+                found: self.found,
+            })?
+            .is_some()
+        {
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut keys = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() {
+                key.clone()
+            } else {
+                format!("{}.{key}", self.path)
+            };
+            if !keys.insert(key) {
+                *self.found.borrow_mut() = Some(path);
+                return Err(de::Error::custom("a key given twice"));
+            }
+            map.next_value_seed(UniqueKeys {
+                path,
+                found: self.found,
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -221,6 +351,15 @@ impl FieldPath {
     pub fn shape(&self) -> &str {
         &self.shape
     }
+
+    /// How many `[]` (every element) the path has: a list value written through it is spread
+    /// over the list's elements.
+    pub(crate) fn each_count(&self) -> usize {
+        self.segments
+            .iter()
+            .filter(|s| matches!(s, FieldSegment::Each))
+            .count()
+    }
 }
 
 fn shape_of(segments: &[FieldSegment]) -> String {
@@ -283,20 +422,22 @@ struct Rule {
 /// A compiled mapping: `Send + Sync`, reusable for any number of records.
 #[derive(Debug, Clone)]
 pub struct Mapping {
-    root: Arc<Json>,
-    channel: Option<String>,
-    schema_name: Option<String>,
     key: Lookup,
     locale: Locale,
     rules: Arc<Vec<Rule>>,
     target: Option<String>,
-    schema: Option<Arc<crate::schema::FieldRules>>,
+    schema: Option<Arc<FieldRules>>,
+    /// The document it was compiled from, to compile it again against another schema.
+    document: Arc<Json>,
+    channel: Option<String>,
+    schema_name: Option<String>,
 }
 
 /// One target field of a mapped record.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MappedField<'a> {
-    /// The target field path, as written in the document.
+    /// The target field path: as written in the document, or, when the mapping was compiled
+    /// with a schema, its canonical form (`price_incl` for a rule that writes `price`).
     pub field: &'a str,
     /// The path of the rule that wrote it.
     pub rule: &'a str,
@@ -352,7 +493,8 @@ impl MappedRecord {
         self.values.is_empty()
     }
 
-    /// The value of a field, by path as written in the document.
+    /// The value of a field, by path as [`MappedField::field`] gives it (canonical when the
+    /// mapping was compiled with a schema).
     pub fn get(&self, field: &str) -> Option<&Value> {
         self.fields().find(|f| f.field == field).map(|f| f.value)
     }
@@ -488,22 +630,6 @@ impl Mapping {
         Document::from_toml(text)?.compile(options)
     }
 
-    /// The name of the schema it was compiled with.
-    pub fn schema_name(&self) -> Option<&str> {
-        self.schema_name.as_deref()
-    }
-
-    /// The same document compiled against another schema.
-    pub fn with_schema(&self, schema: &dyn TargetSchema) -> Result<Mapping, CompileErrors> {
-        compile(
-            &self.root,
-            &Options {
-                channel: self.channel.as_deref(),
-                schema: Some(schema),
-            },
-        )
-    }
-
     /// The document's `target` (`ecom.product`...), if it names one.
     pub fn target(&self) -> Option<&str> {
         self.target.as_deref()
@@ -514,7 +640,26 @@ impl Mapping {
         self.key.name()
     }
 
-    /// The target fields the mapping can write, in rule order.
+    /// The name of the schema the mapping was compiled with (`ecom.product`), if any.
+    pub fn schema_name(&self) -> Option<&str> {
+        self.schema_name.as_deref()
+    }
+
+    /// Compiles the same document, for the same channel, against `schema`: how code that owns
+    /// a target (the sync) checks a mapping its caller compiled without that target's schema,
+    /// or with another one.
+    pub fn with_schema(&self, schema: &dyn TargetSchema) -> Result<Mapping, CompileErrors> {
+        compile(
+            &self.document,
+            &Options {
+                channel: self.channel.as_deref(),
+                schema: Some(schema),
+            },
+        )
+    }
+
+    /// The target fields the mapping can write, in rule order (canonical when compiled with
+    /// a schema).
     pub fn fields(&self) -> impl Iterator<Item = &str> {
         self.rules.iter().map(|r| r.field.as_str())
     }
@@ -554,14 +699,21 @@ impl Mapping {
                 Err(error) => errors.push(error),
             }
         }
+        if let Some(schema) = &self.schema {
+            errors.extend(schema.validate(values.iter_mut().map(|(index, value)| {
+                let rule = &self.rules[*index as usize];
+                Written {
+                    field: &rule.field,
+                    rule: &rule.path,
+                    value,
+                }
+            })));
+        }
         let mapped = MappedRecord {
             key: self.key.get(record),
             rules: self.rules.clone(),
             values,
         };
-        if let Some(schema) = &self.schema {
-            errors.extend(schema.validate(mapped.fields()));
-        }
         if errors.is_empty() {
             Ok(mapped)
         } else {
@@ -766,7 +918,8 @@ struct Compiler {
     sets: HashMap<String, Arc<LookupTable>>,
 }
 
-fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors> {
+fn compile(document: &Arc<Json>, options: &Options<'_>) -> Result<Mapping, CompileErrors> {
+    let root: &Json = document;
     let mut c = Compiler {
         errors: Vec::new(),
         locale: Locale::default(),
@@ -807,6 +960,15 @@ fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors>
             None
         }
     };
+    if let (Some(schema), Some(target)) = (options.schema, &target)
+        && target != schema.name()
+    {
+        let mut message = format!("`{target}` is not this schema's target `{}`", schema.name());
+        if let Some(close) = closest(target, [schema.name()]) {
+            message.push_str(&format!("; did you mean `{close}`?"));
+        }
+        c.errors.push(CompileError::at("target", message));
+    }
     let key = match doc.get("key") {
         None => Lookup::new("sku"),
         Some(Json::String(k)) if !k.is_empty() => Lookup::new(k),
@@ -836,6 +998,11 @@ fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors>
             rules.extend(c.read_list(json, list));
         }
     }
+    // With a schema, every rule's field is checked and made canonical (`price` ->
+    // `price_incl`), so that a channel's override of an alias replaces the rule of its field.
+    if let Some(schema) = options.schema {
+        c.canonicalise(&mut rules, schema);
+    }
     // Channels: every one is validated; the chosen one's rules replace base rules of the same
     // target field and add the others.
     let mut chosen = None;
@@ -843,7 +1010,10 @@ fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors>
         None => {}
         Some(Json::Object(channels)) => {
             for (name, channel) in channels {
-                let overrides = c.read_channel(name, channel);
+                let mut overrides = c.read_channel(name, channel);
+                if let Some(schema) = options.schema {
+                    c.canonicalise(&mut overrides, schema);
+                }
                 if options.channel == Some(name.as_str()) {
                     chosen = Some(overrides);
                 }
@@ -872,43 +1042,47 @@ fn compile(root: &Json, options: &Options<'_>) -> Result<Mapping, CompileErrors>
             None => rules.push(overriding),
         }
     }
-    let schema = options.schema.map(|schema| {
-        for rule in &mut rules {
-            let canonical = schema.canonical_field(rule.field.as_str());
-            if canonical != rule.field.as_str()
-                && let Ok(path) = FieldPath::parse(&canonical)
-            {
-                rule.field = path;
-            }
-        }
-        for rule in &rules {
-            if let Err(message) = schema.check_field(rule.field.shape()) {
-                c.errors.push(CompileError::at(
-                    format!("{}.lightspeed_field", rule.path),
-                    message,
-                ));
-            }
-        }
-        Arc::new(crate::schema::FieldRules::from_schema(schema))
-    });
     if !c.errors.is_empty() {
         return Err(CompileErrors { errors: c.errors });
     }
     Ok(Mapping {
-        root: Arc::new(root.clone()),
-        channel: options.channel.map(str::to_owned),
-        schema_name: options.schema.map(|s| s.name().to_owned()),
         key,
         locale: c.locale,
         rules: Arc::new(rules),
         target,
-        schema,
+        schema: options
+            .schema
+            .map(|schema| Arc::new(FieldRules::from_schema(schema))),
+        document: document.clone(),
+        channel: options.channel.map(str::to_owned),
+        schema_name: options.schema.map(|schema| schema.name().to_owned()),
     })
 }
 
 impl Compiler {
     fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.errors.push(CompileError::at(path, message));
+    }
+
+    /// Checks every rule's field against the schema and rewrites it to its canonical form;
+    /// an error names the rule (`product_mappings[2].lightspeed_field`).
+    fn canonicalise(&mut self, rules: &mut [Rule], schema: &dyn TargetSchema) {
+        for rule in rules {
+            let here = format!("{}.lightspeed_field", rule.path);
+            match schema.canonical_field(rule.field.as_str()) {
+                Ok(canonical) if canonical != rule.field.as_str() => {
+                    match FieldPath::parse(&canonical) {
+                        Ok(field) => rule.field = field,
+                        Err(message) => self.error(
+                            here,
+                            format!("{} names `{canonical}`: {message}", schema.name()),
+                        ),
+                    }
+                }
+                Ok(_) => {}
+                Err(message) => self.error(here, message),
+            }
+        }
     }
 
     fn read_locale(&mut self, json: &Json) {
@@ -1324,15 +1498,19 @@ mod tests {
     use super::*;
 
     fn mapping(doc: Json) -> Mapping {
-        Document { root: doc }
-            .compile(&Options::default())
-            .unwrap_or_else(|e| panic!("{e}"))
+        Document {
+            root: Arc::new(doc),
+        }
+        .compile(&Options::default())
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn errors(doc: Json) -> CompileErrors {
-        Document { root: doc }
-            .compile(&Options::default())
-            .unwrap_err()
+        Document {
+            root: Arc::new(doc),
+        }
+        .compile(&Options::default())
+        .unwrap_err()
     }
 
     #[test]
@@ -1388,5 +1566,211 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.errors[0].line, Some(3));
         assert!(e.errors[0].column.is_some());
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::schema::{FieldSpec, FieldType};
+
+    struct Shop;
+
+    impl TargetSchema for Shop {
+        fn name(&self) -> &str {
+            "shop.product"
+        }
+
+        fn fields(&self) -> Vec<FieldSpec> {
+            vec![
+                FieldSpec::new("title", FieldType::Text).translatable(),
+                FieldSpec::new("description", FieldType::Text)
+                    .translatable()
+                    .alias("summary"),
+                FieldSpec::new("price_incl", FieldType::Number).alias("price"),
+                FieldSpec::new("variants[].price_incl", FieldType::Number)
+                    .alias("variants[].price"),
+            ]
+        }
+    }
+
+    fn with<'a>(schema: &'a dyn TargetSchema, channel: Option<&'a str>) -> Options<'a> {
+        Options {
+            channel,
+            schema: Some(schema),
+        }
+    }
+
+    #[test]
+    fn rules_write_canonical_fields_and_channels_override_by_canonical_field() {
+        let doc = json!({"target": "shop.product", "product_mappings": [
+            {"pim_attribute": "name", "lightspeed_field": "title"},
+            {"pim_attribute": "price", "lightspeed_field": "price_incl"},
+            {"pim_attribute": "summary_en", "lightspeed_field": "summary@en"},
+            {"pim_attribute": "prices", "lightspeed_field": "variants[0].price"}
+        ], "channels": {"web": {"product_mappings": [
+            {"pim_attribute": "web_price", "lightspeed_field": "price"}
+        ]}}})
+        .to_string();
+        let mapping = Mapping::from_json(&doc, &with(&Shop, Some("web"))).unwrap();
+        assert_eq!(
+            mapping.fields().collect::<Vec<_>>(),
+            [
+                "title",
+                "price_incl",
+                "description@en",
+                "variants[0].price_incl"
+            ]
+        );
+        let record = json!({"name": "W", "price": 1, "web_price": "2", "summary_en": "S",
+                            "prices": 3});
+        let mapped = mapping.apply(&record).unwrap();
+        assert_eq!(mapped.get("price_incl"), Some(&Value::Number(2.into())));
+        assert_eq!(
+            mapped.nested().to_json(),
+            json!({"title": "W", "price_incl": 2, "description@en": "S",
+                   "variants": [{"price_incl": 3}]})
+        );
+        let field = mapped.fields().nth(1).unwrap();
+        assert_eq!(
+            (field.field, field.rule),
+            ("price_incl", "channels.web.product_mappings[0]")
+        );
+
+        // Without a schema, fields stay as written and the override adds a field.
+        let plain = Mapping::from_json(
+            &doc,
+            &Options {
+                channel: Some("web"),
+                schema: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(plain.schema_name(), None);
+        assert_eq!(plain.fields().count(), 5);
+        // ... until it is compiled again with the schema, for the same channel.
+        let again = plain.with_schema(&Shop).unwrap();
+        assert_eq!(again.schema_name(), Some("shop.product"));
+        assert_eq!(again.fields().count(), 4);
+        assert_eq!(again.apply(&record).unwrap(), mapped);
+    }
+
+    #[test]
+    fn errors_name_the_rule_and_every_channel_is_checked() {
+        let doc = json!({"product_mappings": [
+            {"pim_attribute": "a", "lightspeed_field": "title"},
+            {"pim_attribute": "a", "lightspeed_field": "prise"}
+        ], "channels": {"other": {"product_mappings": [
+            {"pim_attribute": "a", "lightspeed_field": "titel@en"}
+        ]}}})
+        .to_string();
+        let e = Mapping::from_json(&doc, &with(&Shop, None)).unwrap_err();
+        assert_eq!(e.errors.len(), 2, "{e}");
+        assert_eq!(e.errors[0].path, "product_mappings[1].lightspeed_field");
+        assert!(
+            e.errors[0].message.ends_with("did you mean `price`?"),
+            "{e}"
+        );
+        assert_eq!(
+            e.errors[1].path,
+            "channels.other.product_mappings[0].lightspeed_field"
+        );
+        assert!(
+            e.errors[1].message.ends_with("did you mean `title@en`?"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_document_for_another_target_is_refused() {
+        let doc = |target: &str| {
+            json!({"target": target, "product_mappings": [
+                {"pim_attribute": "a", "lightspeed_field": "title"}
+            ]})
+            .to_string()
+        };
+        let e = Mapping::from_json(&doc("shop.prodcut"), &with(&Shop, None)).unwrap_err();
+        assert!(e.has_path("target"), "{e}");
+        assert_eq!(
+            e.errors[0].message,
+            "`shop.prodcut` is not this schema's target `shop.product`; did you mean `shop.product`?"
+        );
+        let e = Mapping::from_json(&doc("pool.item"), &with(&Shop, None)).unwrap_err();
+        assert_eq!(
+            e.errors[0].message,
+            "`pool.item` is not this schema's target `shop.product`"
+        );
+        // Without a schema, any target is taken at its word.
+        let plain = Mapping::from_json(&doc("pool.item"), &Options::default()).unwrap();
+        assert_eq!(plain.target(), Some("pool.item"));
+        assert!(plain.with_schema(&Shop).unwrap_err().has_path("target"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let json = "\u{FEFF}{\"product_mappings\": [{\"pim_attribute\": \"a\", \"lightspeed_field\": \"b\"}]}";
+        assert!(Document::from_json(json).is_ok());
+        let toml = "\u{FEFF}key = \"id\"\n[[product_mappings]]\npim_attribute = \"a\"\nlightspeed_field = \"b\"\n";
+        let mapping = Document::from_toml(toml)
+            .unwrap()
+            .compile(&Options::default())
+            .unwrap();
+        assert_eq!(mapping.key_attribute(), "id");
+
+        let dir = std::env::temp_dir().join(format!("bom-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in [("m.json", json), ("m.toml", toml)] {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            let loaded = Document::load(&path);
+            assert!(loaded.is_ok(), "{name}: {loaded:?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_key_given_twice_is_an_error_with_its_path_and_line() {
+        let e = Document::from_json(
+            "{\n  \"key\": \"sku\",\n  \"key\": \"id\",\n  \"product_mappings\": []\n}",
+        )
+        .unwrap_err();
+        let error = &e.errors[0];
+        assert_eq!((error.path.as_str(), error.line), ("key", Some(3)), "{e}");
+        assert!(error.message.contains("`key` is given twice"), "{e}");
+        assert!(e.to_string().contains("line 3"), "{e}");
+
+        let e = Document::from_json(
+            r#"{"product_mappings": [
+                {"pim_attribute": "a", "lightspeed_field": "b"},
+                {"pim_attribute": "a", "lightspeed_field": "b",
+                 "transformation": {"type": "trim"}, "lightspeed_field": "c"}
+            ]}"#,
+        )
+        .unwrap_err();
+        let error = &e.errors[0];
+        assert_eq!(error.path, "product_mappings[1].lightspeed_field", "{e}");
+        assert_eq!(error.line, Some(4), "{e}");
+        assert!(error.message.contains("given twice"), "{e}");
+
+        // The same key in different objects is fine.
+        assert!(
+            Document::from_json(
+                r#"{"product_mappings": [{"lightspeed_field": "a"}, {"lightspeed_field": "b"}]}"#
+            )
+            .is_ok()
+        );
+
+        let e = Document::from_toml("key = \"sku\"\nversion = 1\nkey = \"id\"\n").unwrap_err();
+        let error = &e.errors[0];
+        assert_eq!(error.line, Some(3), "{e}");
+        assert_eq!(error.message, "not valid TOML: duplicate key `key`", "{e}");
+        let e = Document::from_toml(
+            "[[product_mappings]]\npim_attribute = \"a\"\nlightspeed_field = \"b\"\nlightspeed_field = \"c\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.errors[0].line, Some(4), "{e}");
+        assert!(e.errors[0].message.ends_with("`lightspeed_field`"), "{e}");
     }
 }

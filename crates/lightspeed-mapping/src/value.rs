@@ -138,6 +138,106 @@ pub fn number_from_json(n: &serde_json::Number) -> Option<Decimal> {
         .or_else(|| Decimal::from_scientific(text).ok())
 }
 
+/// Reads a number written as text by a person or a spreadsheet, whatever its separators:
+/// `"19.90"`, `"-3"`, `"1,299.99"` (comma thousands, dot decimal), `"1.299,99"` (dot
+/// thousands, comma decimal), `"19,90"` (one comma and no dot: a decimal comma), `"1,299,999"`
+/// (repeated separators are thousands). Surrounding white space and a leading `+` or `-` are
+/// allowed. `None` for anything else: empty text, letters, a separator given twice where it
+/// must be the decimal one (`"1,2,3.4.5"`), thousands groups of other than three digits, or a
+/// separator with no digit on one side.
+///
+/// `None` too for one separator alone that could as well be either: followed by exactly three
+/// digits after one to three digits that do not start with `0`. `"1,299"` is 1299 as
+/// `format_number` writes it with a comma thousands separator and no decimals, and 1.299 in
+/// Dutch; `"1.299"` the other way round. Rather than be wrong by a factor of 1000, such text is
+/// left to a `parse_number` transformation that says its separators. `"0,250"`, `"1234.567"`,
+/// `"1.2995"` and `"12,50"` are not ambiguous.
+///
+/// ```
+/// use lightspeed_mapping::value::number_from_text;
+/// use rust_decimal::Decimal;
+///
+/// assert_eq!(number_from_text("1,299.99"), Some(Decimal::new(129999, 2)));
+/// assert_eq!(number_from_text("1.299,99"), Some(Decimal::new(129999, 2)));
+/// assert_eq!(number_from_text("12 kg"), None);
+/// ```
+pub fn number_from_text(text: &str) -> Option<Decimal> {
+    let text = text.trim();
+    let (negative, digits) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if !digits
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+    {
+        return None;
+    }
+    let dots = digits.matches('.').count();
+    let commas = digits.matches(',').count();
+    // Which separator is the decimal one, and which (if any) separates thousands.
+    let (decimal, thousands) = match (dots, commas) {
+        (0, 0) => (None, None),
+        (1, 0) => (Some('.'), None),
+        (0, 1) => (Some(','), None),
+        (_, 0) => (None, Some('.')),
+        (0, _) => (None, Some(',')),
+        _ => {
+            // Both: the last one is the decimal separator and occurs once.
+            let last = digits.rfind(['.', ','])?;
+            let decimal = if digits[last..].starts_with('.') {
+                '.'
+            } else {
+                ','
+            };
+            let thousands = if decimal == '.' { ',' } else { '.' };
+            if digits.matches(decimal).count() != 1 {
+                return None;
+            }
+            (Some(decimal), Some(thousands))
+        }
+    };
+    let (whole, fraction) = match decimal {
+        Some(d) => digits.split_once(d)?,
+        None => (digits, ""),
+    };
+    if whole.is_empty() || (decimal.is_some() && fraction.is_empty()) {
+        return None;
+    }
+    let could_be_thousands =
+        thousands.is_none() && fraction.len() == 3 && whole.len() <= 3 && !whole.starts_with('0');
+    if decimal.is_some() && could_be_thousands {
+        return None;
+    }
+    let mut plain = String::with_capacity(digits.len() + 1);
+    if negative {
+        plain.push('-');
+    }
+    match thousands {
+        Some(separator) => {
+            let mut groups = whole.split(separator);
+            let first = groups.next()?;
+            if first.is_empty() || first.len() > 3 {
+                return None;
+            }
+            plain.push_str(first);
+            for group in groups {
+                if group.len() != 3 {
+                    return None;
+                }
+                plain.push_str(group);
+            }
+        }
+        None => plain.push_str(whole),
+    }
+    if !fraction.is_empty() {
+        plain.push('.');
+        plain.push_str(fraction);
+    }
+    Decimal::from_str(&plain).ok()
+}
+
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -186,5 +286,58 @@ mod tests {
         assert_eq!(Value::from_json(&json!(null)), Value::Missing);
         let encoded = serde_json::to_string(&Value::Number(Decimal::new(484650, 3))).unwrap();
         assert_eq!(encoded, "484.65");
+    }
+
+    #[test]
+    fn numbers_are_read_from_text_whatever_the_separators() {
+        let read = |t: &str| number_from_text(t).map(|d| d.normalize().to_string());
+        for (text, number) in [
+            ("19.90", "19.9"),
+            ("-3", "-3"),
+            ("+7", "7"),
+            (" 42 ", "42"),
+            ("1,299.99", "1299.99"),
+            ("1.299,99", "1299.99"),
+            ("19,90", "19.9"),
+            ("1,299,999", "1299999"),
+            ("1.299.999", "1299999"),
+            ("12,345,678.5", "12345678.5"),
+            ("-1.234,5", "-1234.5"),
+            ("0.25", "0.25"),
+            ("0,250", "0.25"),
+            ("1234.567", "1234.567"),
+            ("1.2995", "1.2995"),
+            ("12,50", "12.5"),
+            ("-0.125", "-0.125"),
+        ] {
+            assert_eq!(read(text).as_deref(), Some(number), "{text:?}");
+        }
+        for garbage in [
+            "",
+            " ",
+            "-",
+            "abc",
+            "1,2,3.4.5",
+            "1.2.3,4,5",
+            "12 kg",
+            "1e3",
+            "1,29,999",
+            "1.2345.678",
+            ".5",
+            "5.",
+            "1,299.",
+            "1,,299.99",
+            "--1",
+            "1.299,99.5",
+            "€5",
+            "0x10",
+            // One separator that may be a thousands separator as well as a decimal one.
+            "1,299",
+            "1.299",
+            "12,500",
+            "-999.999",
+        ] {
+            assert_eq!(read(garbage), None, "{garbage:?}");
+        }
     }
 }

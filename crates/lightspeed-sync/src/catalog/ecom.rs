@@ -30,7 +30,7 @@ use async_trait::async_trait;
 use futures::TryStreamExt;
 use lightspeed_ecom::model::{
     BrandInput, CategoriesProductInput, CategoryId, CategoryInput, Product, ProductId,
-    ProductImageInput, ProductTypeInput, TagId, TagInput, TagsProductInput, Variant,
+    ProductImageInput, ProductTypeInput, SupplierInput, TagId, TagInput, TagsProductInput, Variant,
 };
 use lightspeed_ecom::resource::WriteRecord;
 use lightspeed_ecom::schema::{ProductSchema, api_name};
@@ -78,7 +78,7 @@ fn api_value(field: &str, value: &Json) -> Json {
         _ => None,
     };
     match as_decimal {
-        Some(d) if lightspeed_ecom::schema::is_integer(field) => Json::from(
+        Some(d) if lightspeed_ecom::schema::is_integer_field(field) => Json::from(
             d.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
                 .to_i64()
                 .unwrap_or(0),
@@ -147,10 +147,6 @@ impl TargetSchema for EcomSchema {
             ));
         }
         ProductSchema.check_field(shape)
-    }
-
-    fn canonical_field(&self, path: &str) -> String {
-        ProductSchema.canonical_field(path)
     }
 }
 
@@ -643,7 +639,17 @@ impl EcomTarget {
                 .map_err(err)?
                 .id
                 .to_string(),
-            "supplier" => return Err(TargetError::rejected("TEMP no suppliers")),
+            "supplier" => self
+                .client
+                .suppliers()
+                .create(&SupplierInput {
+                    title,
+                    ..Default::default()
+                })
+                .await
+                .map_err(err)?
+                .id
+                .to_string(),
             "type" => self
                 .client
                 .types()
@@ -971,7 +977,19 @@ impl CatalogTarget for EcomTarget {
                     }
                 }
                 "supplier" => {
-                    let _ = field;
+                    let list: Vec<_> = self
+                        .client
+                        .suppliers()
+                        .list()
+                        .stream()
+                        .try_collect()
+                        .await
+                        .map_err(err)?;
+                    for s in list {
+                        if let Some(title) = s.title {
+                            out.insert(field, title, s.id.to_string());
+                        }
+                    }
                 }
                 "type" => {
                     let list: Vec<_> = self

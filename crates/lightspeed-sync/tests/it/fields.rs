@@ -122,7 +122,7 @@ fn value_for(name: &str, kind: FieldType, allowed: Option<&[String]>, n: usize) 
     }
     let api = lightspeed_ecom::schema::api_name(name);
     match (kind, name) {
-        (FieldType::Number, _) if lightspeed_ecom::schema::is_integer(&api) => json!(3 + n),
+        (FieldType::Number, _) if lightspeed_ecom::schema::is_integer_field(&api) => json!(3 + n),
         (FieldType::Number, _) => serde_json::from_str(&format!("{}.25", 10 + n)).unwrap(),
         (FieldType::List, "categories") => json!(["Every > Field", "Other"]),
         (FieldType::List, _) => json!([format!("{name} one"), format!("{name} two")]),
@@ -331,5 +331,15 @@ async fn typos_and_another_target_are_refused_before_anything_is_sent() {
                                  {"pim_attribute": "x", "lightspeed_field": "data03"}]}"#,
     );
     assert!(e.contains("marker"), "{e}");
+    // The slug is declared shared across languages (uncertain in the reference): one per
+    // language is refused rather than written in turn.
+    let e = refuse(
+        r#"{"product_mappings": [{"pim_attribute": "name", "lightspeed_field": "title"},
+                                 {"pim_attribute": "slug", "lightspeed_field": "url@en"}]}"#,
+    );
+    assert!(
+        e.contains("product_mappings[1]") && e.contains("url"),
+        "{e}"
+    );
     assert_eq!(emu.stats().requests, 0, "nothing was sent");
 }
