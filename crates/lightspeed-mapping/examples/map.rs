@@ -1,4 +1,4 @@
-//! Maps NDJSON records from standard input with a mapping document (MAPPING.md §6).
+//! Maps NDJSON records from standard input with a mapping document (`docs/mapping-contract.md` §6).
 //!
 //! ```text
 //! cargo run -q -p lightspeed-mapping --example map -- MAPPING_FILE [--channel NAME] < records.ndjson

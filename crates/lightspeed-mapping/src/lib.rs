@@ -1,7 +1,7 @@
 //! The mapping and transformation engine: how a source record (a PIM product, an X-Series
 //! product, an order) becomes a target record (an eCom product, a pool item, a register sale).
 //!
-//! The contract is the project's `MAPPING.md`: a mapping document (JSON, or the same structure
+//! The contract is the repository's `docs/mapping-contract.md`: a mapping document (JSON, or the same structure
 //! in TOML) lists rules per target field: copy an attribute, set a constant, transform
 //! (a chain of decimal-exact transformations), template, smart rules with conditions, skip, set
 //! to empty; with mapping sets, a source locale and per-channel overrides. A [`Document`] is

@@ -1,4 +1,4 @@
-//! Mapping NDJSON streams, as the `map` example does (MAPPING.md §6): one JSON line per record,
+//! Mapping NDJSON streams, as the `map` example does (`docs/mapping-contract.md` §6): one JSON line per record,
 //! in order, `{"key": ..., "fields": {...}}` or `{"key": ..., "errors": [...]}`.
 
 use std::io::{self, BufRead, Write};

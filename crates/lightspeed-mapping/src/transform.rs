@@ -1,4 +1,4 @@
-//! The transformations of MAPPING.md §3, compiled once from `{"type", "parameters"}` and applied
+//! The transformations of the mapping contract (`docs/mapping-contract.md` §3), compiled once from `{"type", "parameters"}` and applied
 //! to values. Numbers are decimals throughout; text functions count characters, not bytes.
 
 use std::collections::HashMap;

@@ -1,4 +1,4 @@
-//! MAPPING.md, form by form: rules, transformations with their defaults, conditions, results,
+//! The mapping contract (docs/mapping-contract.md), form by form: rules, transformations with their defaults, conditions, results,
 //! errors with paths, channels, mapping sets, TOML, schemas.
 
 use lightspeed_mapping::{JsonSchema, Mapping, Options, Value};

@@ -1,4 +1,4 @@
-//! Integration tests for lightspeed-mapping: the contract of MAPPING.md, the integration
+//! Integration tests for lightspeed-mapping: the mapping contract (docs/mapping-contract.md), the integration
 //! guide's cases, property tests, preview snapshots and NDJSON streams.
 
 mod contract;

@@ -1,4 +1,4 @@
-//! NDJSON in, one JSON line per record out (MAPPING.md §6).
+//! NDJSON in, one JSON line per record out (`docs/mapping-contract.md` §6).
 
 use lightspeed_mapping::ndjson::{Counts, map_lines};
 use serde_json::json;
