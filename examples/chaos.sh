@@ -4,7 +4,7 @@
 #   examples/chaos.sh catalog      # 10,000 products, killed after 50, 1,000 and 5,000 writes
 #   examples/chaos.sh later        # the same with a clean run of 6,000 first, then all, changed
 #   examples/chaos.sh fulfillment  # 1,000 requests, killed after 5, 100 and 500 writes
-#   examples/chaos.sh defects      # the three cases that reproduce the defect the suite found
+#   examples/chaos.sh regressions  # the three cases of a defect the suite found (fixed), kept as checks
 #   examples/chaos.sh all          # catalog, later and fulfillment
 #
 # Each case prints the chaos example's JSON line and keeps it in target/chaos/<case>.json
@@ -43,11 +43,11 @@ case $case in
     fulfillment)
         run fulfillment fulfillment --requests 1000 --kills 5,100,500 --seed 1 "$@" || status=$?
         ;;
-    defects)
-        run defect-delete run --products 40 --kills 22 --later --concurrency 1 "$@" || status=$?
-        run defect-post run --products 40 --seed 2 --kills 21 --later --concurrency 1 "$@" ||
+    regressions)
+        run regression-delete run --products 40 --kills 22 --later --concurrency 1 "$@" || status=$?
+        run regression-post run --products 40 --seed 2 --kills 21 --later --concurrency 1 "$@" ||
             status=$?
-        run defect-cut run --products 100 --seed 4 --kills --later --concurrency 1 \
+        run regression-cut run --products 100 --seed 4 --kills --later --concurrency 1 \
             --faults truncate=0.3 "$@" || status=$?
         ;;
     all)
@@ -56,7 +56,7 @@ case $case in
         done
         ;;
     *)
-        echo "usage: $0 [catalog|later|fulfillment|defects|all] [chaos arguments...]" >&2
+        echo "usage: $0 [catalog|later|fulfillment|regressions|all] [chaos arguments...]" >&2
         exit 2
         ;;
 esac

@@ -150,13 +150,15 @@ fn fulfillment_requests_killed_twice_under_faults_become_one_sale_each() {
     assert!(ok, "{shown}");
 }
 
-/// A defect this suite found (see `examples/chaos.sh`): the kill lands on the first write of
+/// A defect this suite found, fixed and kept as a regression check (see `examples/chaos.sh
+/// regressions`): the kill lands on the first write of
 /// an update of a product the state remembers as complete (here the DELETE of CH-000004's
 /// second image, in the later run). Its answer is lost and no checkpoint followed, so the
 /// state still holds the previous run's fingerprint and view of the product: the next runs
 /// trust that view, send the DELETE again, get 404, fail the item, and never write the rest of
 /// its update (its new category link). A POST lands the same way (an image, a variant, a link)
-/// and is sent twice. This test fails until the executor re-reads such an item.
+/// and is sent twice. The executor now marks such an item incomplete before its first write,
+/// so the next run reads it again instead of trusting the old view.
 #[test]
 fn a_kill_on_the_first_write_of_an_update_neither_repeats_nor_strands_it() {
     let args = [
