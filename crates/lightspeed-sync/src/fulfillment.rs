@@ -914,6 +914,112 @@ mod tests {
         assert_eq!(sink.sales().len(), 2, "the conformance sale and this one");
     }
 
+    /// A sink whose next sale lands but whose answer is lost, and whose next lookups fail.
+    struct Lossy {
+        inner: MemorySaleSink,
+        lose_answer: std::sync::atomic::AtomicBool,
+        failing_lookups: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait]
+    impl SaleSink for Lossy {
+        async fn find_sale(
+            &self,
+            source_id: &str,
+        ) -> std::result::Result<Option<String>, TargetError> {
+            use std::sync::atomic::Ordering::SeqCst;
+            let failing = self.failing_lookups.load(SeqCst);
+            if failing > 0 {
+                self.failing_lookups.store(failing - 1, SeqCst);
+                return Err(TargetError::transient("503 Service Unavailable"));
+            }
+            self.inner.find_sale(source_id).await
+        }
+        async fn find_customer(
+            &self,
+            email: &str,
+        ) -> std::result::Result<Option<String>, TargetError> {
+            self.inner.find_customer(email).await
+        }
+        async fn create_customer(
+            &self,
+            request: &FulfillmentRequest,
+        ) -> std::result::Result<String, TargetError> {
+            self.inner.create_customer(request).await
+        }
+        async fn product_id(&self, sku: &str) -> std::result::Result<Option<String>, TargetError> {
+            self.inner.product_id(sku).await
+        }
+        async fn create_sale(&self, sale: &SaleDraft) -> std::result::Result<String, TargetError> {
+            let id = self.inner.create_sale(sale).await?;
+            if self
+                .lose_answer
+                .swap(false, std::sync::atomic::Ordering::SeqCst)
+            {
+                return Err(TargetError::transient("connection interrupted"));
+            }
+            Ok(id)
+        }
+    }
+
+    /// Issue 13, observation 5: a sale whose answer was lost, then whose request is refused
+    /// (a lookup that fails, a request edited into an invalid one), is looked up again and
+    /// never sent twice.
+    #[tokio::test]
+    async fn a_lost_sale_then_a_refusal_is_still_found_and_never_sent_twice() {
+        let sink = Lossy {
+            inner: MemorySaleSink::with_products([("W-1".to_string(), "p-1".to_string())]),
+            lose_answer: true.into(),
+            failing_lookups: 0.into(),
+        };
+        let options = FulfillmentOptions {
+            register_id: "r".into(),
+            user_id: "u".into(),
+            tax_id: "t".into(),
+            tax_rate: Decimal::new(21, 2),
+            payment_type_id: None,
+            status: SaleStatus::Closed,
+            shipping_sku: None,
+            hold_hours: 0,
+            business_hours: None,
+        };
+        let state = crate::state::MemoryStateStore::new();
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
+        let source = MemoryOrderSource::new(vec![request()]);
+        let first = send(&sink, &source, &state, &options, now).await.unwrap();
+        assert!(matches!(
+            first.requests[0].1,
+            RequestOutcome::Pending { .. }
+        ));
+        assert_eq!(
+            sink.inner.sales().len(),
+            1,
+            "the sale landed, its answer did not"
+        );
+
+        // The lookup fails once: the request stays pending and keeps its intent.
+        sink.failing_lookups
+            .store(1, std::sync::atomic::Ordering::SeqCst);
+        let second = send(&sink, &source, &state, &options, now).await.unwrap();
+        assert!(
+            matches!(second.requests[0].1, RequestOutcome::Pending { .. }),
+            "{second:?}"
+        );
+        // The request was edited meanwhile into one that would be refused: the sale is found
+        // before the request is checked.
+        let mut edited = request();
+        edited.ship_to.city = String::new();
+        let edited = MemoryOrderSource::new(vec![edited]);
+        let third = send(&sink, &edited, &state, &options, now).await.unwrap();
+        assert!(
+            matches!(third.requests[0].1, RequestOutcome::Found { .. }),
+            "{third:?}"
+        );
+        let fourth = send(&sink, &source, &state, &options, now).await.unwrap();
+        assert_eq!(fourth.requests[0].1, RequestOutcome::AlreadyProcessed);
+        assert_eq!(sink.inner.sales().len(), 1, "one sale for one request");
+    }
+
     #[test]
     fn business_hours_follow_the_zone_and_its_daylight_saving() {
         let hours = BusinessHours::office(chrono_tz::Europe::Amsterdam);
