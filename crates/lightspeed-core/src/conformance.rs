@@ -26,20 +26,7 @@ pub enum Direction {
     Request,
 }
 
-/// Why a body did not decode.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Failure {
-    /// The JSON path of the offending value (`data[0].price_including_tax`), `.` for the root.
-    pub path: String,
-    /// What was wrong.
-    pub message: String,
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "at `{}`: {}", self.path, self.message)
-    }
-}
+pub use crate::decode::Failure;
 
 /// A decoder: `(direction, folder, file stem, bytes)` to the re-encoded document and the name
 /// of the model used, or `None` for a folder the API does not know.

@@ -26,6 +26,21 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T> {
     })
 }
 
+/// Why a body did not decode: where and what (a webhook payload's, a fixture's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// The JSON path of the offending value (`data[0].price_including_tax`), `.` for the root.
+    pub path: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "at `{}`: {}", self.path, self.message)
+    }
+}
+
 fn decode<T: DeserializeOwned>(bytes: &[u8], request: Option<&RequestInfo>) -> Result<T> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {

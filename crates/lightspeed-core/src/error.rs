@@ -98,6 +98,18 @@ pub enum Error {
         message: String,
     },
 
+    /// 413: the request's body is larger than the API (or a proxy in front of it) accepts.
+    ///
+    /// The request's content is at fault, like a validation error: sending it again cannot
+    /// succeed, so it is never retried (shorten the texts, send fewer images at once).
+    #[error("{request}: request too large (413): {message}")]
+    PayloadTooLarge {
+        /// The request that failed.
+        request: RequestInfo,
+        /// The API's message, or the status's reason when the body had none.
+        message: String,
+    },
+
     /// 429 that could not be waited out before the retry deadline.
     #[error("{request}: rate limited (429){}", retry_at_suffix(.retry_at))]
     RateLimited {
@@ -230,6 +242,8 @@ pub enum ErrorKind {
     Validation,
     /// See [`Error::Conflict`].
     Conflict,
+    /// See [`Error::PayloadTooLarge`].
+    PayloadTooLarge,
     /// See [`Error::RateLimited`].
     RateLimited,
     /// See [`Error::Server`].
@@ -284,6 +298,7 @@ impl Error {
             },
             404 => Error::NotFound { request, message },
             409 => Error::Conflict { request, message },
+            413 => Error::PayloadTooLarge { request, message },
             429 => Error::RateLimited { request, retry_at },
             500..=599 => Error::Server {
                 request,
@@ -306,6 +321,7 @@ impl Error {
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Validation { .. } => ErrorKind::Validation,
             Error::Conflict { .. } => ErrorKind::Conflict,
+            Error::PayloadTooLarge { .. } => ErrorKind::PayloadTooLarge,
             Error::RateLimited { .. } => ErrorKind::RateLimited,
             Error::Server { .. } => ErrorKind::Server,
             Error::Http { .. } => ErrorKind::Http,
@@ -338,6 +354,7 @@ impl Error {
             Error::PermissionDenied { .. } => Some(StatusCode::FORBIDDEN),
             Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
             Error::Conflict { .. } => Some(StatusCode::CONFLICT),
+            Error::PayloadTooLarge { .. } => Some(StatusCode::PAYLOAD_TOO_LARGE),
             Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             Error::Validation { status, .. }
             | Error::Server { status, .. }
@@ -354,6 +371,7 @@ impl Error {
             | Error::NotFound { request, .. }
             | Error::Validation { request, .. }
             | Error::Conflict { request, .. }
+            | Error::PayloadTooLarge { request, .. }
             | Error::RateLimited { request, .. }
             | Error::Server { request, .. }
             | Error::Http { request, .. }
@@ -373,6 +391,7 @@ impl Error {
             | Error::NotFound { message, .. }
             | Error::Validation { message, .. }
             | Error::Conflict { message, .. }
+            | Error::PayloadTooLarge { message, .. }
             | Error::Server { message, .. }
             | Error::Http { message, .. } => Some(message),
             _ => None,
@@ -627,6 +646,7 @@ mod tests {
         assert_eq!(kind(404), ErrorKind::NotFound);
         assert_eq!(kind(405), ErrorKind::Http);
         assert_eq!(kind(409), ErrorKind::Conflict);
+        assert_eq!(kind(413), ErrorKind::PayloadTooLarge);
         assert_eq!(kind(429), ErrorKind::RateLimited);
         assert_eq!(kind(500), ErrorKind::Server);
         assert_eq!(kind(503), ErrorKind::Server);

@@ -23,9 +23,18 @@
 //! - **Lenient serde** ([`lenient`]): `false`/`""`/`[]` as none, numbers as strings, decimals
 //!   as [`Decimal`], two timestamp formats; [`fields`] for the optional fields of the clients'
 //!   models (each encoding "none" the way its API writes it), vendor enums and secret texts.
-//! - **Conformance** ([`conformance`]): checking typed models against recorded payloads laid
-//!   out like the project's `fixtures/`, shared by both clients' conformance tests.
-//! - **Testing** ([`testing`]): capturing log lines in tests.
+//! - **Conformance** (`conformance`, feature `testing`): checking typed models against
+//!   recorded payloads laid out like the project's `fixtures/`, shared by both clients'
+//!   conformance tests.
+//! - **Testing** (`testing`, feature `testing`): capturing log lines in tests, and a transport
+//!   that stops a client right after a write landed.
+//!
+//! # Features
+//!
+//! - `testing` (off by default): the `conformance` and `testing` modules, helpers for tests
+//!   (this workspace's and yours) and the test-only dependency they need (`tracing-subscriber`).
+//!   Enable it in `[dev-dependencies]`:
+//!   `lightspeed-core = { version = "0.1", features = ["testing"] }`.
 //!
 //! # Getting started
 //!
@@ -79,9 +88,13 @@
 //! # }
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod auth;
 pub mod client;
 pub mod clock;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod conformance;
 pub mod decode;
 pub mod endpoint;
@@ -92,6 +105,8 @@ pub mod pagination;
 pub mod ratelimit;
 pub mod request;
 pub mod retry;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 pub mod transport;
 

@@ -51,8 +51,18 @@
 //! println!("{} products changed", changed.len());
 //! # Ok(()) }
 //! ```
+//!
+//! # Features
+//!
+//! - `testing` (off by default): the `conformance` module, the eCom fixture vocabulary and
+//!   decoders for checking models against recorded payloads (with `lightspeed-core`'s
+//!   `testing`). For tests only; enable it in `[dev-dependencies]`.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod client;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod conformance;
 pub mod connection;
 pub mod error;

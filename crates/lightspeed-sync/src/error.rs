@@ -73,12 +73,15 @@ impl TargetError {
         self
     }
 
-    /// The class of a core client error: validation, conflict and not-found are the item's;
+    /// The class of a core client error: validation, conflict, not-found and a body too large
+    /// (413) are the item's;
     /// authentication, permission and configuration stop the run; the rest is transient.
     pub fn class_of(error: &lightspeed_core::Error) -> ErrorClass {
         use lightspeed_core::ErrorKind::*;
         match error.kind() {
-            Validation | Conflict | NotFound | Encode | Decode => ErrorClass::Rejected,
+            Validation | Conflict | NotFound | PayloadTooLarge | Encode | Decode => {
+                ErrorClass::Rejected
+            }
             Unauthenticated | PermissionDenied | Config => ErrorClass::Fatal,
             _ => ErrorClass::Transient,
         }
@@ -248,5 +251,25 @@ mod tests {
         let inner = e.source().and_then(|s| s.source()).unwrap();
         assert_eq!(inner.to_string(), "bad gateway");
         assert_eq!(t, TargetError::transient("502"));
+    }
+
+    #[test]
+    fn a_body_too_large_is_the_items_fault_with_the_apis_message() {
+        // reqwest (a dev-dependency) re-exports the `http` types the core's API takes.
+        let core = lightspeed_core::Error::from_response(
+            lightspeed_core::RequestInfo::new(reqwest::Method::POST, "nl/products.json"),
+            reqwest::StatusCode::PAYLOAD_TOO_LARGE,
+            &reqwest::header::HeaderMap::new(),
+            br#"{"error":{"code":413,"message":"Request entity too large"}}"#,
+            None,
+        );
+        let e = TargetError::from_core(core);
+        assert_eq!(e.class, ErrorClass::Rejected);
+        assert!(!e.is_retryable());
+        assert!(
+            e.message.contains("Request entity too large"),
+            "{}",
+            e.message
+        );
     }
 }

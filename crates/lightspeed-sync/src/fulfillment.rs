@@ -516,6 +516,8 @@ impl SaleSink for MemorySaleSink {
 }
 
 /// The conformance suite every [`SaleSink`] passes; `sku` names a product the sink knows.
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod conformance {
     use super::*;
 

@@ -13,6 +13,15 @@
 //! own), [`state`] (what is remembered between runs: SQLite by default, memory; with the
 //! ledger of intents), [`error`].
 //!
+//! # Features
+//!
+//! - `ecom` (default): the eCom catalog target, [`EcomTarget`].
+//! - `xseries` (default): the X-Series flows, the inventory pool's imports and [`fulfillment`].
+//! - `testing` (off by default): the conformance suites (`catalog::conformance`,
+//!   `source::conformance`, `state::conformance`, `pool::conformance`,
+//!   `fulfillment::conformance`) for checking your own targets, sources, stores and sinks in
+//!   your tests; enable it in `[dev-dependencies]`.
+//!
 //! # Getting started
 //!
 //! ```
@@ -44,6 +53,8 @@
 //! assert_eq!(again.count(Outcome::Unchanged), 1);
 //! # Ok(()) }
 //! ```
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The user guide's sync page is compiled and run as a doctest, so it stays true to the code.
 #[cfg(doctest)]

@@ -432,6 +432,8 @@ fn parse_ndjson(name: &str, text: &str) -> SourceBatch {
 
 /// The conformance suite every [`RecordSource`] passes: reads are repeatable, every record is
 /// an object with a location, locations are distinct, problems name their place.
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod conformance {
     use super::*;
 

@@ -30,7 +30,7 @@ use serde_json::Value;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use lightspeed_core::conformance::Failure;
+use lightspeed_core::decode::Failure;
 
 use crate::error::{Error, Result};
 use crate::model::*;

@@ -99,6 +99,43 @@ async fn an_empty_or_html_body_falls_back_to_the_status_reason() {
     assert!(matches!(&err, Error::Server { message, .. } if message == "Bad Gateway"));
 }
 
+#[tokio::test]
+async fn a_413_names_the_status_and_the_apis_message_and_is_not_retried() {
+    let server = MockServer::start().await;
+    let body = r#"{"error":{"code":413,"method":"POST","request":"/nl/products.json","message":"Request entity too large"}}"#;
+    for verb in ["POST", "PUT"] {
+        Mock::given(method(verb))
+            .respond_with(ResponseTemplate::new(413).set_body_string(body))
+            .expect(1)
+            .named(format!("{verb} answered 413, once"))
+            .mount(&server)
+            .await;
+    }
+    let clock = clock();
+    let client = builder(&server, &clock).build().unwrap();
+    let description = "x".repeat(64 * 1024);
+    for request in [
+        Request::post("nl/products.json"),
+        // Idempotent, so retried if the error were retryable.
+        Request::put("nl/products/1.json"),
+    ] {
+        let request = request
+            .json(&serde_json::json!({"product": {"description": description}}))
+            .unwrap();
+        let err = client.execute(request).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PayloadTooLarge);
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(413));
+        assert_eq!(err.api_message(), Some("Request entity too large"));
+        assert!(!err.is_retryable());
+        let text = err.to_string();
+        assert!(text.contains("request too large (413)"), "{text}");
+        assert!(text.contains("Request entity too large"), "{text}");
+        assert!(!text.contains("interrupted"), "{text}");
+    }
+    // The mocks' `expect(1)`: each request was sent once, not retried.
+    server.verify().await;
+}
+
 #[derive(Debug, Deserialize)]
 #[allow(dead_code)]
 struct Variant {

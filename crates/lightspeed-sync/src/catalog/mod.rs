@@ -16,8 +16,10 @@
 //! - [`planner`] and [`plan`]: the plan as data, JSON and `terraform plan`-like text.
 //! - [`executor`]: recovery, references, creates behind intents, updates, per-item outcomes.
 //! - [`sync`](mod@sync): [`CatalogSync`], one pass end to end.
-//! - [`conformance`]: the suite every [`CatalogTarget`] passes.
+//! - `conformance` (feature `testing`): the suite every [`CatalogTarget`] passes.
 
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod conformance;
 pub mod diff;
 #[cfg(feature = "ecom")]

@@ -297,6 +297,8 @@ pub fn weight_unit(text: &str) -> Option<&'static str> {
 }
 
 /// The conformance suite every [`InventorySink`] passes.
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod conformance {
     use super::*;
 

@@ -1,5 +1,5 @@
 //! What the sync remembers between runs: the [`StateStore`] trait, SQLite (the embedded
-//! default) and memory, and the conformance suite every store passes.
+//! default) and memory, and the conformance suite every store passes (feature `testing`).
 //!
 //! Per item key it keeps the target's id and what the target has as far as the sync knows
 //! (ids of variants, images and links, the fields last written, `updatedAt`), and the
@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::item::ActualItem;
 use crate::error::Result;
 
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod conformance;
 mod memory;
 mod sqlite;

@@ -1,10 +1,13 @@
 //! End to end against the emulator through the eCom target.
 
 use lightspeed_emulator::{Faults, WriteFault};
+use lightspeed_mapping::{Mapping, Options};
 use lightspeed_sync::{CatalogTarget, MemoryStateStore, Outcome, Reconcile, StateStore};
 use serde_json::json;
 
-use crate::support::{counts, emulator, options, pass, scope, shop, simple, target};
+use crate::support::{
+    MAPPING, counts, emulator, options, pass, pass_with, scope, shop, simple, target,
+};
 
 fn catalog() -> Vec<serde_json::Value> {
     let mut records = vec![
@@ -269,6 +272,41 @@ async fn a_refused_item_fails_with_the_api_message_and_the_rest_goes_on() {
         "{failed:?}"
     );
     assert_eq!(failed[0].origin, ["pim[3]"]);
+}
+
+#[tokio::test]
+async fn an_item_too_large_for_the_api_fails_with_its_413_and_the_rest_goes_on() {
+    // The emulator, like the servers in front of the real API, refuses a body over its limit
+    // (a few MB) with 413 and a message. Sending it again cannot help: the item fails now, with
+    // that message, instead of staying pending run after run.
+    let emu = emulator().await;
+    let target = target(&emu);
+    let state = MemoryStateStore::new();
+    let mapping = Mapping::from_json(
+        &MAPPING.replace(
+            r#"{"pim_attribute": "name", "lightspeed_field": "title"},"#,
+            r#"{"pim_attribute": "name", "lightspeed_field": "title"},
+               {"pim_attribute": "content", "lightspeed_field": "content"},"#,
+        ),
+        &Options::default(),
+    )
+    .unwrap();
+    let mut records = simple(2);
+    let content = "<p>A very long text.</p>".repeat(200_000); // 4.8 MB
+    records.push(json!({"sku": "HUGE", "name": "Huge", "content": content, "price": "1,00"}));
+    let report = pass_with(&mapping, records, &target, &state, options()).await;
+    assert_eq!(report.count(Outcome::Created), 2, "{}", report.render());
+    assert_eq!(report.count(Outcome::Pending), 0, "{}", report.render());
+    let failed: Vec<_> = report
+        .items
+        .iter()
+        .filter(|i| i.outcome == Outcome::Failed)
+        .collect();
+    assert_eq!(failed.len(), 1);
+    let message = failed[0].message.as_deref().unwrap();
+    assert!(message.contains("request too large (413)"), "{message}");
+    assert!(message.contains("length limit exceeded"), "{message}");
+    assert_eq!(failed[0].origin, ["pim[2]"]);
 }
 
 #[tokio::test]
