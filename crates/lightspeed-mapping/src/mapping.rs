@@ -935,10 +935,10 @@ fn compile(document: &Arc<Json>, options: &Options<'_>) -> Result<Mapping, Compi
     };
     for key in doc.keys() {
         if !DOCUMENT_KEYS.contains(&key.as_str()) {
-            c.errors.push(CompileError::at(
-                key.clone(),
-                format!("unknown key `{key}`"),
-            ));
+            // An empty key has no path of its own: the document holds it.
+            let path = if key.is_empty() { "." } else { key.as_str() };
+            c.errors
+                .push(CompileError::at(path, format!("unknown key `{key}`")));
         }
     }
     if let Some(version) = doc.get("version")
@@ -1558,6 +1558,18 @@ mod tests {
         ] {
             assert!(e.has_path(path), "no error at {path}: {e}");
         }
+    }
+
+    #[test]
+    fn an_empty_unknown_key_is_reported_at_the_document() {
+        // Found by the mapping_json fuzz target: the error had an empty path.
+        let e = Mapping::from_json(r#"{"key": "sku", "": 1}"#, &Options::default()).unwrap_err();
+        let unknown = e
+            .errors
+            .iter()
+            .find(|e| e.message == "unknown key ``")
+            .unwrap();
+        assert_eq!(unknown.to_string(), ".: unknown key ``");
     }
 
     #[test]

@@ -197,30 +197,38 @@ impl RecordSource for FileSource {
     async fn read(&self) -> Result<SourceBatch> {
         let bytes = std::fs::read(&self.path)
             .map_err(|e| Error::source_error(&self.name, "cannot be read", Some(Box::new(e))))?;
-        let (text, mut bad_lines) = match String::from_utf8(bytes) {
-            Ok(text) => (text, Vec::new()),
-            // JSON is one document: its bad byte is named, and the source refused.
-            Err(e) if self.format == FileFormat::Json => {
-                let (line, column) = line_of(e.as_bytes(), e.utf8_error().valid_up_to());
-                return Err(Error::source_error(
-                    &self.name,
-                    format!("not UTF-8 at line {line}, column {column}"),
-                    Some(Box::new(e)),
-                ));
-            }
-            // Rows are lines: a line with a bad byte is reported, the others are kept.
-            Err(e) => utf8_lines(&self.name, e.as_bytes()),
-        };
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        let mut batch = match self.format {
-            FileFormat::Csv => parse_csv(&self.name, text),
-            FileFormat::Json => parse_json(&self.name, text)?,
-            FileFormat::Ndjson => parse_ndjson(&self.name, text),
-        };
-        batch.problems.append(&mut bad_lines);
-        batch.problems.sort_by_key(|p| line_number(&p.location));
-        Ok(batch)
+        parse_bytes(&self.name, self.format, bytes)
     }
+}
+
+/// Reads the bytes of a file in `format`, as [`FileSource`] does (locations are
+/// `name:line`, or `name[index]` for JSON): for a source that is not a file (a download, a
+/// pipe). Only a JSON document that cannot be read is refused whole; CSV and NDJSON answer
+/// every row as a record or a problem naming its line.
+pub fn parse_bytes(name: &str, format: FileFormat, bytes: Vec<u8>) -> Result<SourceBatch> {
+    let (text, mut bad_lines) = match String::from_utf8(bytes) {
+        Ok(text) => (text, Vec::new()),
+        // JSON is one document: its bad byte is named, and the source refused.
+        Err(e) if format == FileFormat::Json => {
+            let (line, column) = line_of(e.as_bytes(), e.utf8_error().valid_up_to());
+            return Err(Error::source_error(
+                name,
+                format!("not UTF-8 at line {line}, column {column}"),
+                Some(Box::new(e)),
+            ));
+        }
+        // Rows are lines: a line with a bad byte is reported, the others are kept.
+        Err(e) => utf8_lines(name, e.as_bytes()),
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut batch = match format {
+        FileFormat::Csv => parse_csv(name, text),
+        FileFormat::Json => parse_json(name, text)?,
+        FileFormat::Ndjson => parse_ndjson(name, text),
+    };
+    batch.problems.append(&mut bad_lines);
+    batch.problems.sort_by_key(|p| line_number(&p.location));
+    Ok(batch)
 }
 
 /// The line and column (1-based, in bytes) of byte `offset`.
