@@ -19,9 +19,10 @@
 //!   one a window later (the server turned first) is believed. After a told reset the next
 //!   window is expected one length later, as with fixed windows, until its first answer says.
 //! - **Per-second cap.** eCom also caps a key at 20 requests per second. Requests under the
-//!   cap are spaced evenly (governor with a burst of one), 51 ms apart by default (a 2%
-//!   [margin](RateLimitPolicy::spacing_margin) for jitter), never in bursts, so a server counting
-//!   fixed seconds never sees 21 in one.
+//!   cap are spaced evenly (governor with a burst of one), never in bursts: 51 ms apart by
+//!   default, so that 21 of them span a second plus 20 ms of [network
+//!   jitter](RateLimitPolicy::jitter_allowance) and a server counting fixed seconds never sees
+//!   21 in one.
 //! - **Refusals.** A 429 whose headers show an exhausted window closes it for everyone until
 //!   its reset or `Retry-After`, whichever is later, and the window after it starts full. A 429
 //!   with budget left in every window (someone else's traffic, the per-second cap) delays only
@@ -77,8 +78,10 @@ pub struct WindowSpec {
 pub struct RateLimitPolicy {
     windows: Vec<WindowSpec>,
     per_second: Option<NonZeroU32>,
-    /// Extra spacing between requests under the per-second cap, in thousandths.
-    spacing_margin: u32,
+    /// The length of the cap's second (shorter in a [compressed](Self::compressed) policy).
+    second: Duration,
+    /// Network jitter the spacing under the cap absorbs.
+    jitter: Duration,
 }
 
 impl Default for RateLimitPolicy {
@@ -86,14 +89,15 @@ impl Default for RateLimitPolicy {
         Self {
             windows: Vec::new(),
             per_second: None,
-            spacing_margin: DEFAULT_SPACING_MARGIN,
+            second: Duration::from_secs(1),
+            jitter: DEFAULT_JITTER,
         }
     }
 }
 
-/// 2%: requests under a cap of 20 per second go out 51 ms apart instead of 50, so that network
+/// Requests under a cap of 20 per second go out 51 ms apart instead of 50, so that network
 /// jitter of up to 20 ms cannot put 21 of them into one second of the server's.
-const DEFAULT_SPACING_MARGIN: u32 = 20;
+const DEFAULT_JITTER: Duration = Duration::from_millis(20);
 
 impl RateLimitPolicy {
     /// No windows and no per-second cap; add them with [`window`](Self::window) and
@@ -134,25 +138,27 @@ impl RateLimitPolicy {
     }
 
     /// Caps requests per second (0 removes the cap). Requests under the cap are spaced evenly,
-    /// `1 s / requests` apart plus the [margin](Self::spacing_margin), never sent in bursts: a
-    /// server counting fixed seconds then never sees more than `requests` in one of them.
+    /// never sent in bursts, [`spacing`](Self::spacing) apart: a server counting fixed seconds
+    /// then never sees more than `requests` in one of them.
     pub fn per_second(mut self, requests: u32) -> Self {
         self.per_second = NonZeroU32::new(requests);
         self
     }
 
-    /// Widens the spacing under the per-second cap by `thousandths` (default 20, i.e. 2%),
-    /// room for network jitter between the client's clock and the server's count. 0 spaces
-    /// requests exactly `1 s / cap` apart.
-    pub fn spacing_margin(mut self, thousandths: u32) -> Self {
-        self.spacing_margin = thousandths;
+    /// The network jitter the spacing under the per-second cap absorbs (default 20 ms):
+    /// `cap + 1` requests span a second plus this much, so requests that reach the server
+    /// closer together than they left still fit its seconds. Zero spaces them exactly
+    /// `1 s / cap` apart.
+    pub fn jitter_allowance(mut self, jitter: Duration) -> Self {
+        self.jitter = jitter;
         self
     }
 
     /// The same budget with time compressed as the emulator compresses it
     /// (`EmulatorConfig::with_window`, `--window-seconds`): the five-minute window lasts
-    /// `five_minutes`, every other window shrinks in the same ratio, and the per-second cap
-    /// grows in it (eCom's 20 per second become 2,000 per second at a 3-second window).
+    /// `five_minutes`, and every other window and the per-second cap's second shrink in the
+    /// same ratio (at a 3-second window, eCom's 20 per second become 20 per 10 ms). The jitter
+    /// allowance stays as it is: the network does not get faster.
     pub fn compressed(mut self, five_minutes: Duration) -> Self {
         let ratio = five_minutes.as_secs_f64() / 300.0;
         if !(ratio.is_finite() && ratio > 0.0) {
@@ -161,12 +167,7 @@ impl RateLimitPolicy {
         for window in &mut self.windows {
             window.length = window.length.mul_f64(ratio);
         }
-        self.per_second = self.per_second.and_then(|cap| {
-            let scaled = (f64::from(cap.get()) / ratio)
-                .round()
-                .min(f64::from(u32::MAX));
-            NonZeroU32::new(scaled as u32)
-        });
+        self.second = self.second.mul_f64(ratio);
         self
     }
 
@@ -175,17 +176,20 @@ impl RateLimitPolicy {
         &self.windows
     }
 
-    /// The per-second cap, if any.
+    /// The per-second cap, if any (requests per [`second`](Self::second)).
     pub fn per_second_cap(&self) -> Option<NonZeroU32> {
         self.per_second
     }
 
-    /// The time between two requests under the per-second cap, margin included.
+    /// The length of the cap's second: one second, or less in a compressed policy.
+    pub fn second(&self) -> Duration {
+        self.second
+    }
+
+    /// The time between two requests under the per-second cap: `(second + jitter) / cap`.
     pub fn spacing(&self) -> Option<Duration> {
-        self.per_second.map(|cap| {
-            (Duration::from_secs(1) / cap.get())
-                .mul_f64(1.0 + f64::from(self.spacing_margin) / 1000.0)
-        })
+        self.per_second
+            .map(|cap| (self.second + self.jitter) / cap.get())
     }
 }
 
@@ -340,6 +344,8 @@ pub struct BudgetSnapshot {
     pub windows: Vec<WindowSnapshot>,
     /// The per-second cap, if any.
     pub per_second: Option<u32>,
+    /// The length of the cap's second (one second unless the policy was compressed).
+    pub second: Duration,
 }
 
 impl BudgetSnapshot {
@@ -363,10 +369,11 @@ impl BudgetSnapshot {
             worst = worst.max(needed);
         }
         if let Some(rate) = self.per_second {
-            // Evenly spaced: the first at once, each next one a `1 / rate` later.
+            // Evenly spaced: the first at once, each next one a `second / rate` later.
             let rate = u64::from(rate.max(1));
+            let micros = u64::try_from(self.second.as_micros()).unwrap_or(u64::MAX);
             let paced =
-                Duration::from_micros(calls.saturating_sub(1).saturating_mul(1_000_000) / rate);
+                Duration::from_micros(calls.saturating_sub(1).saturating_mul(micros) / rate);
             worst = worst.max(paced);
         }
         worst
@@ -414,6 +421,8 @@ struct Basis {
     uncounted: i64,
     /// Whether the request was reserved before `epoch` may have moved (a direct report is not).
     reserved: bool,
+    /// How long the answer took since the request was reserved (zero for a direct report).
+    round_trip: Duration,
 }
 
 impl WindowState {
@@ -504,6 +513,11 @@ impl WindowState {
             self.spec.limit = limit;
         }
         let tolerance = self.tolerance();
+        if reset_at.is_some() && basis.round_trip > tolerance {
+            // The server counted this request some time in a long interval: which window its
+            // reset speaks of cannot be told, and its count is old news.
+            return;
+        }
         let mut turned_over = false;
         // An estimate of ours (no reset told yet) gives way to the server's word.
         let ours = self
@@ -578,6 +592,7 @@ pub struct RateLimiter {
     state: Mutex<State>,
     per_second: Option<PerSecond>,
     per_second_cap: Option<NonZeroU32>,
+    second: Duration,
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -614,6 +629,7 @@ impl RateLimiter {
             }),
             per_second,
             per_second_cap: policy.per_second,
+            second: policy.second,
             clock,
         }
     }
@@ -665,6 +681,7 @@ impl RateLimiter {
                 finished: false,
                 seq: state.reserved,
                 in_flight_before,
+                reserved_at: now,
             });
         }
     }
@@ -708,6 +725,7 @@ impl RateLimiter {
             seq: state.reserved,
             uncounted: i64::from(state.in_flight),
             reserved: false,
+            round_trip: Duration::ZERO,
         };
         self.learn(&mut state, headers, basis);
     }
@@ -790,6 +808,7 @@ impl RateLimiter {
         BudgetSnapshot {
             windows,
             per_second: self.per_second_cap.map(NonZeroU32::get),
+            second: self.second,
         }
     }
 
@@ -805,6 +824,7 @@ pub struct Permit<'a> {
     finished: bool,
     seq: u64,
     in_flight_before: u32,
+    reserved_at: Duration,
 }
 
 impl Permit<'_> {
@@ -842,6 +862,7 @@ impl Permit<'_> {
             uncounted: i64::from(self.in_flight_before)
                 .saturating_add(i64::try_from(after).unwrap_or(i64::MAX)),
             reserved: true,
+            round_trip: self.limiter.clock.now().saturating_sub(self.reserved_at),
         };
         self.limiter.learn(state, headers, basis)
     }
@@ -1098,6 +1119,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_answer_that_took_longer_than_the_tolerance_is_not_read() {
+        let policy = RateLimitPolicy::new().window("5 minutes", 300, Duration::from_secs(3));
+        let (limiter, clock) = limiter(policy);
+        limiter.acquire().await.observe(&headers(&[
+            ("x-ratelimit-remaining", "290"),
+            ("x-ratelimit-reset", "2.500"),
+        ]));
+        let slow = limiter.acquire().await;
+        // The window turns while the request is out; its answer could speak of either.
+        clock.advance(Duration::from_millis(2600));
+        assert_eq!(limiter.snapshot().windows[0].remaining, 300);
+        slow.observe(&headers(&[
+            ("x-ratelimit-remaining", "10"),
+            ("x-ratelimit-reset", "2.499"),
+        ]));
+        let window = &limiter.snapshot().windows[0];
+        assert_eq!(window.remaining, 300);
+        assert_eq!(window.resets_in, Some(Duration::from_millis(2900)));
+    }
+
+    #[tokio::test]
     async fn an_answer_from_the_servers_next_window_is_believed_before_ours_turns() {
         let policy = RateLimitPolicy::new().window("5 minutes", 300, Duration::from_secs(300));
         let (limiter, _clock) = limiter(policy);
@@ -1215,13 +1257,18 @@ mod tests {
                 Duration::from_secs(864)
             ]
         );
-        assert_eq!(policy.per_second_cap().map(NonZeroU32::get), Some(2000));
+        assert_eq!(policy.per_second_cap().map(NonZeroU32::get), Some(20));
+        assert_eq!(policy.second(), Duration::from_millis(10));
+        // 21 requests span the compressed second plus the same 20 ms of jitter.
+        assert_eq!(policy.spacing(), Some(Duration::from_micros(1500)));
         assert_eq!(
             RateLimitPolicy::ecom().spacing(),
             Some(Duration::from_millis(51))
         );
         assert_eq!(
-            RateLimitPolicy::ecom().spacing_margin(0).spacing(),
+            RateLimitPolicy::ecom()
+                .jitter_allowance(Duration::ZERO)
+                .spacing(),
             Some(Duration::from_millis(50))
         );
     }
@@ -1314,7 +1361,11 @@ mod tests {
 
     #[tokio::test]
     async fn the_per_second_cap_spaces_requests_exactly() {
-        let (limiter, clock) = limiter(RateLimitPolicy::new().per_second(20).spacing_margin(0));
+        let (limiter, clock) = limiter(
+            RateLimitPolicy::new()
+                .per_second(20)
+                .jitter_allowance(Duration::ZERO),
+        );
         let mut sent = Vec::new();
         for _ in 0..41 {
             drop(limiter.acquire().await);
@@ -1371,6 +1422,7 @@ mod tests {
                 },
             ],
             per_second: Some(20),
+            second: Duration::from_secs(1),
         };
         assert_eq!(snapshot.time_for(0), Duration::ZERO);
         assert_eq!(
