@@ -726,12 +726,15 @@ pub(crate) fn load(
             .as_array()
             .ok_or_else(|| format!("xseries.{table}: expected a list"))?;
         for (i, row) in rows.iter().enumerate() {
-            store
-                .import(table, row)
-                .map_err(|e| format!("xseries.{table}[{i}]: {e}"))?;
+            if let Err(e) = store.import(table, row) {
+                // What was loaded before the bad record stays, and is never reused either.
+                store.loaded();
+                return Err(format!("xseries.{table}[{i}]: {e}"));
+            }
         }
         counts.insert(table.into(), Value::from(rows.len()));
     }
+    store.loaded();
     Ok(counts)
 }
 

@@ -180,7 +180,8 @@ async fn a_product_family_with_stock_is_created_read_and_versioned() {
 #[tokio::test]
 async fn empty_pages_have_a_null_version_range_and_page_size_before_work() {
     let emu = start().await;
-    let (_, page) = xs_get(&emu, "api/2.0/customers").await;
+    // A fresh store has no brands (its one customer is the walk-in customer).
+    let (_, page) = xs_get(&emu, "api/2.0/brands").await;
     assert_eq!(
         page,
         json!({"data": [], "version": {"min": null, "max": null}})
@@ -591,4 +592,73 @@ async fn image_upload_takes_a_multipart_file() {
     )
     .await;
     assert_eq!(status, 422);
+}
+
+fn is_uuid(v: &Value) -> bool {
+    v.as_str()
+        .is_some_and(|s| s.len() == 36 && s.bytes().filter(|b| *b == b'-').count() == 4)
+}
+
+#[tokio::test]
+async fn a_sale_without_a_customer_is_the_walk_in_customers_and_keeps_its_short_code() {
+    let emu = start().await;
+    let (_, registers) = xs_get(&emu, "api/2.0/registers").await;
+    let (_, users) = xs_get(&emu, "api/2.0/users").await;
+    let (_, taxes) = xs_get(&emu, "api/2.0/taxes").await;
+    let (_, product) = xs_send(
+        &emu,
+        Method::POST,
+        "api/2.0/products",
+        Some(&json!({"name": "Wallet", "price_excluding_tax": 10})),
+    )
+    .await;
+    let (status, body) = xs_send(
+        &emu,
+        Method::POST,
+        "api/register_sales",
+        Some(&json!({
+            "register_id": registers["data"][0]["id"],
+            "user_id": users["data"][0]["id"],
+            "status": "SAVED",
+            "short_code": "ab12cd",
+            "register_sale_products": [{"product_id": product["data"][0], "quantity": 1,
+                "price": 10, "tax": 2.1, "tax_id": taxes["data"][0]["id"]}],
+        })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let sale = &body["register_sale"];
+    assert_eq!(sale["customer"]["customer_code"], "WALKIN");
+    assert_eq!(sale["customer_name"], "");
+    assert!(is_uuid(&sale["customer_id"]), "{sale}");
+    assert_eq!(sale["short_code"], "ab12cd");
+    let (_, read) = xs_get(
+        &emu,
+        &format!("api/2.0/sales/{}", sale["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(read["data"]["customer_id"], sale["customer_id"]);
+    assert_eq!(read["data"]["short_code"], "ab12cd");
+    // The walk-in customer is one of the retailer's customers.
+    let (_, customers) = xs_get(&emu, "api/2.0/customers").await;
+    assert!(
+        customers["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == sale["customer_id"] && c["customer_code"] == "WALKIN")
+    );
+}
+
+#[tokio::test]
+async fn registers_have_a_receipt_template_and_the_retailer_a_sku_sequence_of_the_specs_shape() {
+    let emu = start().await;
+    let (_, registers) = xs_get(&emu, "api/2.0/registers").await;
+    for register in registers["data"].as_array().unwrap() {
+        assert!(is_uuid(&register["receipt_template_id"]), "{register}");
+    }
+    let (_, retailer) = xs_get(&emu, "api/2.0/retailer").await;
+    let sequence = &retailer["data"]["sku_sequence"];
+    assert_eq!(sequence["enabled"], true);
+    assert!(sequence["value"].is_u64(), "{sequence}");
 }
