@@ -45,7 +45,9 @@ fn the_quickstart_creates_updates_three_and_then_writes_nothing() {
     // Paced from the emulator's headers, the quickstart's own traffic meets no 429 (which
     // would also make its request counts differ from the plan between runs).
     assert_eq!(
-        stdout.matches("rate limit: 0 requests answered 429").count(),
+        stdout
+            .matches("rate limit: 0 requests answered 429")
+            .count(),
         3,
         "{stdout}"
     );
