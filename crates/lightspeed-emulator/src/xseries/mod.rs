@@ -315,10 +315,11 @@ fn search(store: &Store, call: &Call<'_>) -> Reply {
         Some("sales") => "sales",
         Some("customers") => "customers",
         Some("products") => "products",
-        other => {
+        None => return refused(Refusal::field("type", "is required")),
+        Some(other) => {
             return refused(Refusal::field(
                 "type",
-                &format!("must be sales, customers or products, not {other:?}"),
+                &format!("must be sales, customers or products, not \"{other}\""),
             ));
         }
     };
@@ -430,7 +431,7 @@ fn webhook_write(store: &mut Store, id: Option<&str>, input: &Map<String, Value>
     if !WEBHOOK_TYPES.contains(&kind) {
         return refused(Refusal::field(
             "type",
-            &format!("unknown webhook type {kind:?}"),
+            &format!("unknown webhook type \"{kind}\""),
         ));
     }
     let duplicate = store.rows("webhooks").any(|w| {

@@ -146,7 +146,7 @@ pub(crate) fn register_sale(
         if store.live("products", product_id).is_none() {
             return Err(Refusal::legacy(
                 "Invalid product_id",
-                &format!("{}: no product with id {product_id:?}", at("product_id")),
+                &format!("{}: no product with id \"{product_id}\"", at("product_id")),
             ));
         }
         let number = |k: &str, required: bool| -> Result<Decimal, Refusal> {
@@ -170,7 +170,7 @@ pub(crate) fn register_sale(
         if store.tax_rate(tax_id).is_none() {
             return Err(Refusal::legacy(
                 "Invalid tax_id",
-                &format!("{}: no tax with id {tax_id:?}", at("tax_id")),
+                &format!("{}: no tax with id \"{tax_id}\"", at("tax_id")),
             ));
         }
         let line_status = line
@@ -242,7 +242,7 @@ pub(crate) fn register_sale(
         let Some(pt) = store.live("payment_types", type_id).cloned() else {
             return Err(Refusal::legacy(
                 "Invalid retailer_payment_type_id",
-                &format!("register_sale_payments[{i}]: no payment type with id {type_id:?}"),
+                &format!("register_sale_payments[{i}]: no payment type with id \"{type_id}\""),
             ));
         };
         let amount = dec(p.get("amount")).ok_or_else(|| {

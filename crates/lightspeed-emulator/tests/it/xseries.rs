@@ -662,3 +662,48 @@ async fn registers_have_a_receipt_template_and_the_retailer_a_sku_sequence_of_th
     assert_eq!(sequence["enabled"], true);
     assert!(sequence["value"].is_u64(), "{sequence}");
 }
+
+#[tokio::test]
+async fn error_messages_name_values_without_rust_formatting() {
+    let emu = start().await;
+    let (status, body) = xs_get(&emu, "api/2.0/search?type=foo").await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        body["errors"]["type"][0],
+        "must be sales, customers or products, not \"foo\""
+    );
+    let (status, body) = xs_get(&emu, "api/2.0/search").await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"]["type"][0], "is required");
+    let (_, registers) = xs_get(&emu, "api/2.0/registers").await;
+    let (_, users) = xs_get(&emu, "api/2.0/users").await;
+    let mut bodies = vec![body];
+    for request in [
+        json!({"register_id": registers["data"][0]["id"], "user_id": users["data"][0]["id"],
+               "status": "CLOSED",
+               "register_sale_products": [{"product_id": "nope", "quantity": 1, "price": 1, "tax": 0, "tax_id": "x"}]}),
+    ] {
+        bodies.push(
+            xs_send(&emu, Method::POST, "api/register_sales", Some(&request))
+                .await
+                .1,
+        );
+    }
+    bodies.push(
+        xs_send(
+            &emu,
+            Method::POST,
+            "api/2.0/webhooks",
+            Some(&json!({"url": "https://example.com/h", "active": true, "type": "nope.update"})),
+        )
+        .await
+        .1,
+    );
+    for body in bodies {
+        let text = body.to_string();
+        assert!(
+            !text.contains("Some(") && !text.contains("None") && !text.contains("\\u{"),
+            "{text}"
+        );
+    }
+}
