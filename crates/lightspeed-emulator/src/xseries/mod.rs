@@ -2,6 +2,7 @@
 //! `/api/register_sales`, OAuth at `/connect` and `/api/1.0/token`; Bearer auth.
 
 mod oauth;
+mod query;
 mod sales;
 mod store;
 
@@ -102,7 +103,7 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>, out: &mut Vec<Delivery>
             let user = store.rows("users").next().cloned();
             Reply::ok(&json!({"data": user.into_iter().collect::<Vec<_>>()}))
         }
-        (&Method::GET, ["2.0", "search"]) => search(&store, call),
+        (&Method::GET, ["2.0", "search"]) => query::search(&store, call),
         (&Method::GET, ["2.0", table]) if Store::has_table(table) => {
             list(&store, call, table, None)
         }
@@ -261,8 +262,21 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>, out: &mut Vec<Delivery>
     }
 }
 
-/// A version-paged list: `after`, `before`, `page_size`, `deleted`, plus a few exact filters.
+/// A version-paged list: `after`, `before`, `page_size`, `deleted` where the spec has it, and
+/// on products `sku`, `name` and `family_name` (see [`query`]).
 fn list(store: &Store, call: &Call<'_>, table: &str, product: Option<&str>) -> Reply {
+    let checked = match query::check_list(call, table, product.is_some()) {
+        Ok(q) => q,
+        Err(reply) => return reply,
+    };
+    if let Some((field, wanted)) = &checked.lookup {
+        // The spec: with one of these, every other parameter is ignored.
+        let rows: Vec<&Map<String, Value>> = store
+            .rows(table)
+            .filter(|r| query::product_lookup(r, field, wanted))
+            .collect();
+        return versioned(&rows);
+    }
     let int = |k: &str| call.param(k).map(|v| v.parse::<i64>());
     let after = match int("after") {
         None => 0,
@@ -281,23 +295,14 @@ fn list(store: &Store, call: &Call<'_>, table: &str, product: Option<&str>) -> R
         Some(_) => return refused(Refusal::field("page_size", "must be a positive integer")),
     } as usize;
     let deleted = matches!(call.param("deleted"), Some("true" | "1"));
-    let filters: Vec<(&str, &str)> = [
-        "sku",
-        "name",
-        "outlet_id",
-        "product_id",
-        "email",
-        "source_id",
-    ]
-    .into_iter()
-    .filter_map(|k| call.param(k).map(|v| (k, v)))
-    .collect();
     let rows = store.page(table, after, before, size, deleted, &|r| {
         product.is_none_or(|p| r.get("product_id").and_then(Value::as_str) == Some(p))
-            && filters
-                .iter()
-                .all(|(k, v)| r.get(*k).and_then(Value::as_str) == Some(*v))
     });
+    versioned(&rows)
+}
+
+/// `{"data": rows, "version": {"min", "max"}}`.
+fn versioned(rows: &[&Map<String, Value>]) -> Reply {
     let versions: Vec<i64> = rows
         .iter()
         .filter_map(|r| r.get("version").and_then(Value::as_i64))
@@ -306,58 +311,6 @@ fn list(store: &Store, call: &Call<'_>, table: &str, product: Option<&str>) -> R
         "data": rows,
         "version": {"min": versions.iter().min(), "max": versions.iter().max()},
     }))
-}
-
-/// `GET /api/2.0/search?type=sales|customers|products&<field>=<value>`: exact matches, with
-/// `offset` and `page_size` (at most 1000).
-fn search(store: &Store, call: &Call<'_>) -> Reply {
-    let table = match call.param("type") {
-        Some("sales") => "sales",
-        Some("customers") => "customers",
-        Some("products") => "products",
-        None => return refused(Refusal::field("type", "is required")),
-        Some(other) => {
-            return refused(Refusal::field(
-                "type",
-                &format!("must be sales, customers or products, not \"{other}\""),
-            ));
-        }
-    };
-    let offset: usize = call
-        .param("offset")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let size: usize = call
-        .param("page_size")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000)
-        .clamp(1, 1000);
-    let reserved = [
-        "type",
-        "offset",
-        "page_size",
-        "order_by",
-        "order_direction",
-        "deleted",
-    ];
-    let filters: Vec<&(String, String)> = call
-        .query
-        .iter()
-        .filter(|(k, _)| !reserved.contains(&k.as_str()))
-        .collect();
-    let rows: Vec<&Map<String, Value>> = store
-        .rows(table)
-        .filter(|r| {
-            filters.iter().all(|(k, v)| match r.get(k) {
-                Some(Value::String(s)) => s.eq_ignore_ascii_case(v),
-                Some(Value::Number(n)) => n.to_string() == *v,
-                _ => false,
-            })
-        })
-        .skip(offset)
-        .take(size)
-        .collect();
-    Reply::ok(&json!({"data": rows}))
 }
 
 fn named_write(

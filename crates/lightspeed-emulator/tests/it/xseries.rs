@@ -667,14 +667,17 @@ async fn registers_have_a_receipt_template_and_the_retailer_a_sku_sequence_of_th
 async fn error_messages_name_values_without_rust_formatting() {
     let emu = start().await;
     let (status, body) = xs_get(&emu, "api/2.0/search?type=foo").await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 400);
     assert_eq!(
-        body["errors"]["type"][0],
-        "must be sales, customers or products, not \"foo\""
+        body["error"],
+        "query parameter \"type\" must be sales, products or customers, not \"foo\""
     );
     let (status, body) = xs_get(&emu, "api/2.0/search").await;
-    assert_eq!(status, 422);
-    assert_eq!(body["errors"]["type"][0], "is required");
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error"],
+        "query parameter \"type\" is required: sales, products or customers"
+    );
     let (_, registers) = xs_get(&emu, "api/2.0/registers").await;
     let (_, users) = xs_get(&emu, "api/2.0/users").await;
     let mut bodies = vec![body];
