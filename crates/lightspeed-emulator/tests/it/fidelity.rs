@@ -364,7 +364,7 @@ async fn xseries_records_have_the_fixtures_shape() {
         Some(&json!({"name": "Acme"})),
     )
     .await;
-    let brand = brand["data"]["id"].as_str().unwrap().to_string();
+    let brand = brand["data"].as_str().unwrap().to_string();
     let (_, supplier) = xs_send(
         &emu,
         Method::POST,
@@ -372,7 +372,7 @@ async fn xseries_records_have_the_fixtures_shape() {
         Some(&json!({"name": "Leather Co"})),
     )
     .await;
-    let supplier = supplier["data"]["id"].as_str().unwrap().to_string();
+    let supplier = supplier["data"].as_str().unwrap().to_string();
     let (_, tag) = xs_send(
         &emu,
         Method::POST,
@@ -380,7 +380,7 @@ async fn xseries_records_have_the_fixtures_shape() {
         Some(&json!({"name": "Gifts"})),
     )
     .await;
-    let tag = tag["data"]["id"].as_str().unwrap().to_string();
+    let tag = tag["data"].as_str().unwrap().to_string();
     let (status, ids) = xs_send(
         &emu,
         Method::POST,

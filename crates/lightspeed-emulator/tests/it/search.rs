@@ -99,7 +99,7 @@ async fn products_are_found_by_repeated_skus_tags_and_exclusions() {
         Some(&json!({"name": "Leather"})),
     )
     .await;
-    let tag = tag["data"]["id"].as_str().unwrap().to_string();
+    let tag = tag["data"].as_str().unwrap().to_string();
     let a = product(
         &emu,
         json!({"name": "A", "sku": "SKU-A", "price_excluding_tax": 1, "tag_ids": [tag]}),

@@ -710,3 +710,129 @@ async fn error_messages_name_values_without_rust_formatting() {
         );
     }
 }
+
+#[tokio::test]
+async fn brand_supplier_tag_and_variant_attribute_writes_answer_as_the_spec_says() {
+    let emu = start().await;
+    let mut ids = Vec::new();
+    for table in ["brands", "suppliers", "tags"] {
+        let (status, body) = xs_send(
+            &emu,
+            Method::POST,
+            &format!("api/2.0/{table}"),
+            Some(&json!({"name": "Acme"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{table}");
+        let id = body["data"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{table}: {body}"));
+        ids.push(id.to_string());
+    }
+    let (brand, supplier, tag) = (&ids[0], &ids[1], &ids[2]);
+    let rename = json!({"name": "Acme Leather"});
+    let (status, body) = xs_send(
+        &emu,
+        Method::PUT,
+        &format!("api/2.0/brands/{brand}"),
+        Some(&rename),
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"data": {"id": brand}})));
+    let (status, body) = xs_send(
+        &emu,
+        Method::PUT,
+        &format!("api/2.0/suppliers/{supplier}"),
+        Some(&rename),
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"id": supplier})));
+    let (status, body) = xs_send(
+        &emu,
+        Method::PUT,
+        &format!("api/2.0/tags/{tag}"),
+        Some(&rename),
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"data": tag})));
+
+    // A product using all three loses them when they are deleted.
+    let (_, created) = xs_send(
+        &emu,
+        Method::POST,
+        "api/2.0/products",
+        Some(
+            &json!({"name": "Wallet", "price_excluding_tax": 10, "brand_id": brand,
+                     "supplier_id": supplier, "tag_ids": [tag]}),
+        ),
+    )
+    .await;
+    let product = created["data"][0].as_str().unwrap().to_string();
+    let (status, body) = xs_send(
+        &emu,
+        Method::DELETE,
+        &format!("api/2.0/brands/{brand}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["payload"]["data"]["id"], brand.as_str());
+    assert!(body["payload"]["data"]["job_id"].is_string());
+    for (table, id) in [("suppliers", supplier), ("tags", tag)] {
+        let (status, body) =
+            xs_send(&emu, Method::DELETE, &format!("api/2.0/{table}/{id}"), None).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["data"]["id"], id.as_str(), "{table}");
+        assert!(body["data"]["job_id"].is_string(), "{table}");
+    }
+    let (_, read) = xs_get(&emu, &format!("api/2.0/products/{product}")).await;
+    assert_eq!(read["data"]["brand_id"], Value::Null);
+    assert_eq!(read["data"]["supplier_id"], Value::Null);
+    assert_eq!(read["data"]["tag_ids"], json!([]));
+
+    let (status, body) = xs_send(
+        &emu,
+        Method::POST,
+        "api/2.0/variant_attributes",
+        Some(&json!({"name": "Size"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let size = body["data"]["id"].as_str().unwrap().to_string();
+    assert!(body["data"]["created_at"].is_string() && body["data"]["updated_at"].is_string());
+    let (status, body) = xs_send(
+        &emu,
+        Method::PUT,
+        &format!("api/2.0/variant_attributes/{size}"),
+        Some(&json!({"name": "Maat"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"data": {"id": size, "name": "Maat"}}))
+    );
+    let (status, body) = xs_send(
+        &emu,
+        Method::DELETE,
+        &format!("api/2.0/variant_attributes/{size}"),
+        None,
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"data": {"id": size}})));
+    let (status, _) = xs_send(
+        &emu,
+        Method::DELETE,
+        &format!("api/2.0/variant_attributes/{size}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = xs_send(
+        &emu,
+        Method::POST,
+        "api/2.0/variant_attributes",
+        Some(&json!({"name": ""})),
+    )
+    .await;
+    assert_eq!(status, 422);
+}
