@@ -194,6 +194,9 @@ fn instant(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// A wanted value, and for a date attribute the instant it names.
+type Wanted<'a> = (&'a str, Option<DateTime<Utc>>);
+
 /// Whether `row` has `attr` equal to (or, for dates, within) `value`.
 fn matches(
     row: &Map<String, Value>,
@@ -259,7 +262,7 @@ pub(crate) fn search(store: &Store, call: &Call<'_>) -> Reply {
     for (k, v) in &call.query {
         values.entry(k.as_str()).or_default().push(v.as_str());
     }
-    let mut include: Vec<(Attr, Vec<(&str, Option<DateTime<Utc>>)>)> = Vec::new();
+    let mut include: Vec<(Attr, Vec<Wanted<'_>>)> = Vec::new();
     let mut exclude: Vec<(Attr, Vec<&str>)> = Vec::new();
     for (name, attr, _) in attrs {
         if let Some(vs) = values.get(name) {
