@@ -222,13 +222,11 @@ impl Client {
             tracing::debug!(method = %method, path = %info.path, "sending request");
             let outcome = inner.transport.send(http).await;
             match &outcome {
-                Ok(response) => {
-                    permit.observe(&response.headers);
-                    if response.status == StatusCode::TOO_MANY_REQUESTS {
-                        let after = retry::retry_after(&response.headers, inner.clock.wall());
-                        inner.limiter.observe_throttled(after);
-                    }
+                Ok(response) if response.status == StatusCode::TOO_MANY_REQUESTS => {
+                    let after = retry::retry_after(&response.headers, inner.clock.wall());
+                    permit.observe_refused(&response.headers, after);
                 }
+                Ok(response) => permit.observe(&response.headers),
                 Err(_) => drop(permit),
             }
 

@@ -44,6 +44,21 @@ pub struct Api {
     pub request_folders: &'static [&'static str],
     /// Decodes one fixture.
     pub decode: Decoder,
+    /// Response folders whose models are only ever decoded, each with the reason.
+    pub decode_only: &'static [DecodeOnly],
+}
+
+/// A response folder whose model is inbound only: the client reads it and never sends it, so
+/// its values are decoded to their meaning (`0` as `false`, `""` or `null` as none) rather than
+/// kept in the wire form they came in. Its fixtures must decode and keep their expected values
+/// (`.expect.json`); a full round trip does not list what their encoding changes, and the
+/// report names them with the reason instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeOnly {
+    /// The response folder (`webhook_payload`).
+    pub folder: &'static str,
+    /// Why nothing encodes it back to the API.
+    pub reason: &'static str,
 }
 
 /// What [`check`] found.
@@ -58,6 +73,9 @@ pub struct Report {
     /// Every value that changed in a round trip, beyond `false` written for an absent "none"
     /// (filled only by [`check`] with `full_round_trip`).
     pub changed: Vec<String>,
+    /// Fixtures of [decode-only](DecodeOnly) folders a full round trip did not compare, each
+    /// with the reason (filled only by [`check`] with `full_round_trip`).
+    pub decode_only: Vec<String>,
 }
 
 /// Decodes `body` into `T` and encodes it back, with serde paths in errors prefixed by `path`.
@@ -404,6 +422,16 @@ fn check_one(
             }
         }
     }
+    if full
+        && fixture.direction == Direction::Response
+        && let Some(only) = api.decode_only.iter().find(|d| d.folder == fixture.folder)
+    {
+        report.decode_only.push(format!(
+            "{}: decode-only ({})",
+            fixture.relative, only.reason
+        ));
+        return;
+    }
     if full {
         let mut changed = Vec::new();
         diff("", &original, &encoded, &mut changed);
@@ -567,6 +595,61 @@ mod tests {
             Some(&json!({"a": "1.0"}))
         ));
         assert!(!same_value(Some(&json!("ORD001")), Some(&json!("ORD1"))));
+    }
+
+    #[derive(serde::Deserialize, Serialize)]
+    struct Flag {
+        #[serde(default, with = "crate::lenient::option_bool")]
+        active: Option<bool>,
+    }
+
+    fn decode_flag(
+        _: Direction,
+        folder: &str,
+        _: &str,
+        bytes: &[u8],
+    ) -> Option<(&'static str, Result<Value, Failure>)> {
+        matches!(folder, "hook" | "record")
+            .then(|| ("Flag", round_trip_enveloped::<Flag>(bytes, &["data"], true)))
+    }
+
+    #[test]
+    fn a_decode_only_folder_is_named_with_its_reason_instead_of_listing_its_changes() {
+        let root = std::env::temp_dir().join(format!("conformance-{}", std::process::id()));
+        for folder in ["hook", "record"] {
+            let dir = root.join("api").join(folder);
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(dir.join("one.json"), br#"{"active": 0}"#).unwrap();
+        }
+        fs::write(
+            root.join("api/hook/one.expect.json"),
+            br#"{"preserve": ["/active"]}"#,
+        )
+        .unwrap();
+        let api = Api {
+            name: "api",
+            response_folders: &["hook", "record"],
+            request_folders: &[],
+            decode: decode_flag,
+            decode_only: &[DecodeOnly {
+                folder: "hook",
+                reason: "received, never sent",
+            }],
+        };
+        let full = check(&root, &api, None, true);
+        assert_eq!(
+            full.changed,
+            vec!["api/record/one.json: /active: 0 -> false"]
+        );
+        assert_eq!(
+            full.decode_only,
+            vec!["api/hook/one.json: decode-only (received, never sent)"]
+        );
+        // Expectations still hold a decode-only folder to its values: 0 is not false.
+        let strict = check(&root, &api, None, false);
+        assert_eq!(strict.failures.len(), 1, "{:?}", strict.failures);
+        assert!(strict.failures[0].starts_with("api/hook/one.json: `/active`"));
+        let _ = fs::remove_dir_all(&root);
     }
 
     #[test]

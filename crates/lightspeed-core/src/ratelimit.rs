@@ -10,8 +10,23 @@
 //!   window before it is sent, so concurrent tasks cannot overshoot; when a window's remaining
 //!   budget is zero, the next request waits for that window's reset instead of being sent to
 //!   fail.
-//! - **Per-second cap.** eCom also caps a key at 20 requests per second; a governor limiter
-//!   spaces requests to stay under it.
+//! - **Accounting from the server's answers.** The newest answer in a window sets its budget:
+//!   what the server reported, less every request of ours it cannot have counted (those in
+//!   flight when it was reserved and those reserved since), so answers arriving out of order
+//!   never restore budget that is already spent. A reset time in whole seconds is rounded, so
+//!   each answer bounds the server's reset from above and the smallest bound is kept; an answer
+//!   whose reset is a window earlier than ours (a late answer from before the turn) is ignored,
+//!   one a window later (the server turned first) is believed. After a told reset the next
+//!   window is expected one length later, as with fixed windows, until its first answer says.
+//! - **Per-second cap.** eCom also caps a key at 20 requests per second. Requests under the
+//!   cap are spaced evenly (governor with a burst of one), never in bursts: 51 ms apart by
+//!   default, so that 21 of them span a second plus 20 ms of [network
+//!   jitter](RateLimitPolicy::jitter_allowance) and a server counting fixed seconds never sees
+//!   21 in one.
+//! - **Refusals.** A 429 whose headers show an exhausted window closes it for everyone until
+//!   its reset or `Retry-After`, whichever is later, and the window after it starts full. A 429
+//!   with budget left in every window (someone else's traffic, the per-second cap) delays only
+//!   the refused request ([`Permit::observe_refused`]).
 //!
 //! # What is known about the headers
 //!
@@ -22,8 +37,10 @@
 //! 5-minute window of `300 × registers + 50`). Whether X-Series also sends a reset header is
 //! uncertain, so both readings are handled: a `X-RateLimit-Reset` is used when present (small
 //! integers as seconds, large ones as a Unix time, or an HTTP-date); without one, the reset is
-//! estimated conservatively as one window length after the limiter first saw the window, and a
-//! 429's `Retry-After` replaces the estimate with the API's own answer.
+//! estimated conservatively as one window length after the limiter first saw the window (and
+//! moved to the answer that first finds the budget higher again), and a 429's `Retry-After`
+//! replaces the estimate with the API's own answer. Seconds with a fraction (`2.345`, what the
+//! emulator sends when its windows are compressed) are read too.
 
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -57,11 +74,30 @@ pub struct WindowSpec {
 }
 
 /// The budget a limiter starts from, before any response has told it the real numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimitPolicy {
     windows: Vec<WindowSpec>,
     per_second: Option<NonZeroU32>,
+    /// The length of the cap's second (shorter in a [compressed](Self::compressed) policy).
+    second: Duration,
+    /// Network jitter the spacing under the cap absorbs.
+    jitter: Duration,
 }
+
+impl Default for RateLimitPolicy {
+    fn default() -> Self {
+        Self {
+            windows: Vec::new(),
+            per_second: None,
+            second: Duration::from_secs(1),
+            jitter: DEFAULT_JITTER,
+        }
+    }
+}
+
+/// Requests under a cap of 20 per second go out 51 ms apart instead of 50, so that network
+/// jitter of up to 20 ms cannot put 21 of them into one second of the server's.
+const DEFAULT_JITTER: Duration = Duration::from_millis(20);
 
 impl RateLimitPolicy {
     /// No windows and no per-second cap; add them with [`window`](Self::window) and
@@ -101,9 +137,37 @@ impl RateLimitPolicy {
         self
     }
 
-    /// Caps requests per second (0 removes the cap).
+    /// Caps requests per second (0 removes the cap). Requests under the cap are spaced evenly,
+    /// never sent in bursts, [`spacing`](Self::spacing) apart: a server counting fixed seconds
+    /// then never sees more than `requests` in one of them.
     pub fn per_second(mut self, requests: u32) -> Self {
         self.per_second = NonZeroU32::new(requests);
+        self
+    }
+
+    /// The network jitter the spacing under the per-second cap absorbs (default 20 ms):
+    /// `cap + 1` requests span a second plus this much, so requests that reach the server
+    /// closer together than they left still fit its seconds. Zero spaces them exactly
+    /// `1 s / cap` apart.
+    pub fn jitter_allowance(mut self, jitter: Duration) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// The same budget with time compressed as the emulator compresses it
+    /// (`EmulatorConfig::with_window`, `--window-seconds`): the five-minute window lasts
+    /// `five_minutes`, and every other window and the per-second cap's second shrink in the
+    /// same ratio (at a 3-second window, eCom's 20 per second become 20 per 10 ms). The jitter
+    /// allowance stays as it is: the network does not get faster.
+    pub fn compressed(mut self, five_minutes: Duration) -> Self {
+        let ratio = five_minutes.as_secs_f64() / 300.0;
+        if !(ratio.is_finite() && ratio > 0.0) {
+            return self;
+        }
+        for window in &mut self.windows {
+            window.length = window.length.mul_f64(ratio);
+        }
+        self.second = self.second.mul_f64(ratio);
         self
     }
 
@@ -112,9 +176,20 @@ impl RateLimitPolicy {
         &self.windows
     }
 
-    /// The per-second cap, if any.
+    /// The per-second cap, if any (requests per [`second`](Self::second)).
     pub fn per_second_cap(&self) -> Option<NonZeroU32> {
         self.per_second
+    }
+
+    /// The length of the cap's second: one second, or less in a compressed policy.
+    pub fn second(&self) -> Duration {
+        self.second
+    }
+
+    /// The time between two requests under the per-second cap: `(second + jitter) / cap`.
+    pub fn spacing(&self) -> Option<Duration> {
+        self.per_second
+            .map(|cap| (self.second + self.jitter) / cap.get())
     }
 }
 
@@ -200,6 +275,15 @@ fn parse_reset(part: &str) -> Option<ResetHint> {
             ResetHint::After(Duration::from_secs(n))
         });
     }
+    // Seconds with a fraction (`2.345`): the emulator sends them when its windows are
+    // compressed, where whole seconds would be a third of a window.
+    if part.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && let Ok(seconds) = part.parse::<f64>()
+        && seconds.is_finite()
+        && seconds < UNIX_TIME_THRESHOLD as f64
+    {
+        return Some(ResetHint::After(Duration::from_secs_f64(seconds)));
+    }
     crate::clock::parse_http_date(part).map(ResetHint::At)
 }
 
@@ -260,6 +344,8 @@ pub struct BudgetSnapshot {
     pub windows: Vec<WindowSnapshot>,
     /// The per-second cap, if any.
     pub per_second: Option<u32>,
+    /// The length of the cap's second (one second unless the policy was compressed).
+    pub second: Duration,
 }
 
 impl BudgetSnapshot {
@@ -283,24 +369,60 @@ impl BudgetSnapshot {
             worst = worst.max(needed);
         }
         if let Some(rate) = self.per_second {
-            // The first second's worth goes out as a burst, the rest at the rate.
+            // Evenly spaced: the first at once, each next one a `second / rate` later.
             let rate = u64::from(rate.max(1));
+            let micros = u64::try_from(self.second.as_micros()).unwrap_or(u64::MAX);
             let paced =
-                Duration::from_millis(calls.saturating_sub(rate).saturating_mul(1000) / rate);
+                Duration::from_micros(calls.saturating_sub(1).saturating_mul(micros) / rate);
             worst = worst.max(paced);
         }
         worst
     }
 }
 
+/// Where a window's reset time came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResetSource {
+    /// Not known: estimated as one window length after the window was first used.
+    Unknown,
+    /// The server said it (a `X-RateLimit-Reset` header, the smallest of the window's
+    /// answers, or a 429's `Retry-After`): never earlier than the server's own reset.
+    Server,
+    /// Predicted as one window length after the previous reset the server told (fixed
+    /// windows); the window's first answer replaces it.
+    Predicted,
+}
+
 #[derive(Debug, Clone)]
 struct WindowState {
     spec: WindowSpec,
     remaining: i64,
-    /// Clock time of the next reset, when a header told us or we estimated it.
+    /// Clock time of the next reset, when the server told it or it was predicted.
     reset_at: Option<Duration>,
+    source: ResetSource,
     /// Clock time at which we first used this window (for estimating resets we are not told).
     started_at: Option<Duration>,
+    /// The reservation number of the newest answer that set `remaining` in this window.
+    basis: u64,
+    /// The remaining budget that answer reported.
+    basis_reported: Option<i64>,
+    /// Reservations made before this window began on our side: without a reset time, their
+    /// answers cannot be told from the previous window's.
+    epoch: u64,
+}
+
+/// Where an answer's budget came from, to weigh it against what was reserved since.
+#[derive(Debug, Clone, Copy)]
+struct Basis {
+    /// The reservation number of the request answered (the newest one for a direct report).
+    seq: u64,
+    /// Our requests the server may not have counted in the answer: those in flight when the
+    /// request was reserved, and every one reserved after it.
+    uncounted: i64,
+    /// Whether the request was reserved before `epoch` may have moved (a direct report is not).
+    reserved: bool,
+    /// How long the answer took since the request was reserved (zero for a direct report).
+    round_trip: Duration,
 }
 
 impl WindowState {
@@ -309,22 +431,55 @@ impl WindowState {
             remaining: i64::from(spec.limit),
             spec,
             reset_at: None,
+            source: ResetSource::Unknown,
             started_at: None,
+            basis: 0,
+            basis_reported: None,
+            epoch: 0,
         }
     }
 
-    /// Starts a fresh window if the current one is over.
-    fn roll(&mut self, now: Duration) {
-        let over = match (self.reset_at, self.started_at) {
-            (Some(reset), _) => now >= reset,
-            (None, Some(start)) => now >= start + self.spec.length,
-            (None, None) => false,
+    /// Two reset times closer than this name the same window: answers race each other and
+    /// whole-second resets are rounded up, but the next window ends a whole length later.
+    fn tolerance(&self) -> Duration {
+        RESET_TOLERANCE.min(self.spec.length / 2)
+    }
+
+    /// When the current window ends: told, predicted or estimated.
+    fn end(&self) -> Option<Duration> {
+        self.reset_at
+            .or(self.started_at.map(|s| s + self.spec.length))
+    }
+
+    /// Starts a fresh window if the current one is over. A window whose reset the server
+    /// told is followed by one a window length later (fixed windows); its first answer says
+    /// whether that holds.
+    fn roll(&mut self, now: Duration, reserved: u64) {
+        let Some(end) = self.end() else {
+            return;
         };
-        if over {
-            self.remaining = i64::from(self.spec.limit);
-            self.reset_at = None;
-            self.started_at = None;
+        if now < end {
+            return;
         }
+        let next = match self.source {
+            ResetSource::Server | ResetSource::Predicted if !self.spec.length.is_zero() => {
+                let behind = now.saturating_sub(end).as_nanos() / self.spec.length.as_nanos();
+                let windows = u32::try_from(behind + 1).unwrap_or(u32::MAX);
+                Some(end.saturating_add(self.spec.length.saturating_mul(windows)))
+            }
+            _ => None,
+        };
+        self.remaining = i64::from(self.spec.limit);
+        self.reset_at = next;
+        self.source = if next.is_some() {
+            ResetSource::Predicted
+        } else {
+            ResetSource::Unknown
+        };
+        self.started_at = None;
+        self.basis = 0;
+        self.basis_reported = None;
+        self.epoch = reserved;
     }
 
     /// When this window lets requests through again, if it is exhausted.
@@ -338,12 +493,94 @@ impl WindowState {
             .get_or_insert_with(|| self.started_at.map_or(now + length, |s| s + length));
         Some(reset)
     }
+
+    /// Learns from one answer's view of this window.
+    ///
+    /// The answer's reset time (`reset_at`: when it was received plus what the header said)
+    /// tells which window it speaks of: the current one (its reset refines ours, the smallest
+    /// being the closest to the server's), an earlier one (a late answer, ignored), or a later
+    /// one (the server's window turned over before ours did). Its remaining budget, less the
+    /// requests it cannot have counted, becomes ours when it is the newest answer in the
+    /// window.
+    fn learn(
+        &mut self,
+        now: Duration,
+        observed: &ObservedWindow,
+        reset_at: Option<Duration>,
+        basis: Basis,
+    ) {
+        if let Some(limit) = observed.limit {
+            self.spec.limit = limit;
+        }
+        let tolerance = self.tolerance();
+        if reset_at.is_some() && basis.round_trip > tolerance {
+            // The server counted this request some time in a long interval: which window its
+            // reset speaks of cannot be told, and its count is old news.
+            return;
+        }
+        let mut turned_over = false;
+        // An estimate of ours (no reset told yet) gives way to the server's word.
+        let ours = self
+            .reset_at
+            .filter(|_| self.source != ResetSource::Unknown);
+        match (reset_at, ours) {
+            (Some(told), Some(ours)) if told + tolerance < ours => return,
+            (Some(told), Some(ours)) if told > ours + tolerance => {
+                self.reset_at = Some(told);
+                turned_over = true;
+            }
+            (Some(told), Some(ours)) => {
+                self.reset_at = Some(if self.source == ResetSource::Server {
+                    told.min(ours)
+                } else {
+                    told
+                });
+            }
+            (Some(told), None) => self.reset_at = Some(told),
+            (None, _) if basis.reserved && basis.seq <= self.epoch => return,
+            (None, _) => {}
+        }
+        if reset_at.is_some() {
+            self.source = ResetSource::Server;
+            self.started_at = None;
+        }
+        let Some(remaining) = observed.remaining else {
+            return;
+        };
+        if reset_at.is_none()
+            && basis.seq > self.basis
+            && self.basis_reported.is_some_and(|before| remaining > before)
+        {
+            // No reset time: a later request finding more budget than an earlier one means
+            // the server's window turned over in between, at the latest now.
+            turned_over = true;
+            if self.source == ResetSource::Unknown {
+                self.started_at = Some(now);
+            }
+        }
+        if turned_over || basis.seq >= self.basis {
+            self.remaining = remaining - basis.uncounted;
+            self.basis = basis.seq;
+            self.basis_reported = Some(remaining);
+        }
+    }
 }
 
 #[derive(Debug)]
 struct State {
     windows: Vec<WindowState>,
     in_flight: u32,
+    /// Reservations made so far; each permit carries its number in this sequence.
+    reserved: u64,
+}
+
+impl State {
+    fn roll(&mut self, now: Duration) {
+        let reserved = self.reserved;
+        for window in &mut self.windows {
+            window.roll(now, reserved);
+        }
+    }
 }
 
 type PerSecond =
@@ -355,6 +592,7 @@ pub struct RateLimiter {
     state: Mutex<State>,
     per_second: Option<PerSecond>,
     per_second_cap: Option<NonZeroU32>,
+    second: Duration,
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -373,19 +611,25 @@ impl RateLimiter {
 
     /// A limiter on `clock` (tests use a [`ManualClock`](crate::ManualClock)).
     pub fn with_clock(policy: RateLimitPolicy, clock: Arc<dyn Clock>) -> Self {
-        let per_second = policy.per_second.map(|rate| {
-            governor::RateLimiter::direct_with_clock(
-                Quota::per_second(rate),
-                GovernorClock(clock.clone()),
-            )
+        // One request per spacing, no burst: governor's cell rate algorithm with a burst of one
+        // is exact spacing.
+        let per_second = policy.spacing().and_then(|spacing| {
+            Quota::with_period(spacing).map(|quota| {
+                governor::RateLimiter::direct_with_clock(
+                    quota.allow_burst(NonZeroU32::MIN),
+                    GovernorClock(clock.clone()),
+                )
+            })
         });
         Self {
             state: Mutex::new(State {
                 windows: policy.windows.into_iter().map(WindowState::new).collect(),
                 in_flight: 0,
+                reserved: 0,
             }),
             per_second,
             per_second_cap: policy.per_second,
+            second: policy.second,
             clock,
         }
     }
@@ -408,29 +652,55 @@ impl RateLimiter {
     /// with the time the quota resets instead of blocking for hours.
     pub async fn acquire_before(&self, deadline: Option<Duration>) -> Result<Permit<'_>, Duration> {
         loop {
+            self.wait_for_windows(deadline).await?;
+            // Exact spacing under the per-second cap. Waiting for the instant (not for a
+            // duration) keeps concurrent waiters on one timeline, on a virtual clock too.
+            if let Some(per_second) = &self.per_second {
+                while let Err(not_until) = per_second.check() {
+                    self.clock.sleep_until(not_until.earliest_possible()).await;
+                }
+            }
+            // The windows may have been spent while this request waited for its slot.
+            let mut state = self.lock();
+            let now = self.clock.now();
+            state.roll(now);
+            if state.windows.iter().any(|w| w.remaining <= 0) {
+                continue;
+            }
+            for window in &mut state.windows {
+                if window.reset_at.is_none() && window.started_at.is_none() {
+                    window.started_at = Some(now);
+                }
+                window.remaining -= 1;
+            }
+            let in_flight_before = state.in_flight;
+            state.in_flight += 1;
+            state.reserved += 1;
+            return Ok(Permit {
+                limiter: self,
+                finished: false,
+                seq: state.reserved,
+                in_flight_before,
+                reserved_at: now,
+            });
+        }
+    }
+
+    /// Waits until no window is exhausted.
+    async fn wait_for_windows(&self, deadline: Option<Duration>) -> Result<(), Duration> {
+        loop {
             let (until, window) = {
                 let mut state = self.lock();
                 let now = self.clock.now();
+                state.roll(now);
                 let blocked = state
                     .windows
                     .iter_mut()
-                    .filter_map(|w| {
-                        w.roll(now);
-                        w.blocked_until(now).map(|t| (t, w.spec.name.clone()))
-                    })
+                    .filter_map(|w| w.blocked_until(now).map(|t| (t, w.spec.name.clone())))
                     .max();
                 match blocked {
                     Some(blocked) => blocked,
-                    None => {
-                        for window in &mut state.windows {
-                            if window.started_at.is_none() && window.reset_at.is_none() {
-                                window.started_at = Some(now);
-                            }
-                            window.remaining -= 1;
-                        }
-                        state.in_flight += 1;
-                        break;
-                    }
+                    None => return Ok(()),
                 }
             };
             if deadline.is_some_and(|d| until > d) {
@@ -443,31 +713,31 @@ impl RateLimiter {
             );
             self.clock.sleep_until(until).await;
         }
-        if let Some(per_second) = &self.per_second {
-            while let Err(not_until) = per_second.check() {
-                let wait = not_until.wait_time_from(self.clock.now());
-                self.clock.sleep(wait).await;
-            }
-        }
-        Ok(Permit {
-            limiter: self,
-            finished: false,
-        })
     }
 
-    /// Learns from a response's rate-limit headers (also done by [`Permit::observe`]).
+    /// Learns from rate-limit headers that came without a permit (a budget report such as
+    /// eCom's `account/ratelimit`); answers to requests go through [`Permit::observe`].
+    ///
+    /// The report is taken as the newest word on the budget, less the requests in flight.
     pub fn observe(&self, headers: &HeaderMap) {
+        let mut state = self.lock();
+        let basis = Basis {
+            seq: state.reserved,
+            uncounted: i64::from(state.in_flight),
+            reserved: false,
+            round_trip: Duration::ZERO,
+        };
+        self.learn(&mut state, headers, basis);
+    }
+
+    fn learn(&self, state: &mut State, headers: &HeaderMap, basis: Basis) -> RateLimitHeaders {
         let parsed = RateLimitHeaders::parse(headers);
         for warning in &parsed.warnings {
             tracing::warn!(%warning, "ignoring a malformed rate-limit header value");
         }
-        if parsed.windows.is_empty() {
-            return;
-        }
         let now = self.clock.now();
         let wall = self.clock.wall();
-        let mut state = self.lock();
-        let in_flight = i64::from(state.in_flight);
+        state.roll(now);
         while state.windows.len() < parsed.windows.len() {
             let index = state.windows.len() + 1;
             // A window the policy did not announce: assume a long one until told its reset.
@@ -478,46 +748,42 @@ impl RateLimiter {
             }));
         }
         for (window, observed) in state.windows.iter_mut().zip(&parsed.windows) {
-            window.roll(now);
-            if let Some(limit) = observed.limit {
-                window.spec.limit = limit;
-            }
             let reset_at = observed.reset.map(|hint| now + reset_after(hint, wall));
-            if let Some(remaining) = observed.remaining {
-                let new_window = matches!(
-                    (reset_at, window.reset_at),
-                    (Some(new), Some(old)) if new > old + RESET_TOLERANCE
-                );
-                // Responses race: one sent earlier may report a higher remaining budget than we
-                // have already reserved. Only accept a higher number when it cannot be stale.
-                let fresh_budget = remaining > window.remaining + in_flight;
-                if new_window || fresh_budget || remaining < window.remaining {
-                    window.remaining = remaining;
-                }
-                if fresh_budget && reset_at.is_none() {
-                    window.started_at = Some(now);
-                }
-            }
-            if let Some(reset_at) = reset_at {
-                window.reset_at = Some(reset_at);
-                window.started_at = None;
-            }
+            window.learn(now, observed, reset_at, basis);
         }
+        parsed
     }
 
     /// Learns from a 429: the API refused the request until `retry_after` from now (if it said).
     ///
     /// Windows the headers already showed as exhausted get that reset; if none did (X-Series
-    /// may send no headers), the first window is marked exhausted until then.
+    /// may send no headers), the first window is marked exhausted until then. Prefer
+    /// [`Permit::observe_refused`], which also tells a refusal of the shop's budget from one
+    /// that leaves it intact.
     pub fn observe_throttled(&self, retry_after: Option<Duration>) {
         let now = self.clock.now();
         let mut state = self.lock();
+        Self::throttle(&mut state, now, retry_after, true);
+    }
+
+    fn throttle(
+        state: &mut State,
+        now: Duration,
+        retry_after: Option<Duration>,
+        blame_first: bool,
+    ) {
         let any_exhausted = state.windows.iter().any(|w| w.remaining <= 0);
         for (index, window) in state.windows.iter_mut().enumerate() {
-            if window.remaining <= 0 || (!any_exhausted && index == 0) {
+            if window.remaining <= 0 || (blame_first && !any_exhausted && index == 0) {
                 window.remaining = window.remaining.min(0);
                 if let Some(after) = retry_after {
-                    window.reset_at = Some(now + after);
+                    let until = now + after;
+                    window.reset_at = Some(match window.reset_at {
+                        Some(told) if window.source == ResetSource::Server => told.max(until),
+                        _ => until,
+                    });
+                    window.source = ResetSource::Server;
+                    window.started_at = None;
                 }
             }
         }
@@ -527,37 +793,27 @@ impl RateLimiter {
     pub fn snapshot(&self) -> BudgetSnapshot {
         let now = self.clock.now();
         let mut state = self.lock();
+        state.roll(now);
         let windows = state
             .windows
-            .iter_mut()
-            .map(|w| {
-                w.roll(now);
-                let resets_in = w
-                    .reset_at
-                    .or(w.started_at.map(|s| s + w.spec.length))
-                    .map(|t| t.saturating_sub(now));
-                WindowSnapshot {
-                    name: w.spec.name.clone(),
-                    limit: w.spec.limit,
-                    remaining: w.remaining,
-                    resets_in,
-                    length: w.spec.length,
-                }
+            .iter()
+            .map(|w| WindowSnapshot {
+                name: w.spec.name.clone(),
+                limit: w.spec.limit,
+                remaining: w.remaining,
+                resets_in: w.end().map(|t| t.saturating_sub(now)),
+                length: w.spec.length,
             })
             .collect();
         BudgetSnapshot {
             windows,
             per_second: self.per_second_cap.map(NonZeroU32::get),
+            second: self.second,
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn release(&self) {
-        let mut state = self.lock();
-        state.in_flight = state.in_flight.saturating_sub(1);
     }
 }
 
@@ -566,21 +822,57 @@ impl RateLimiter {
 pub struct Permit<'a> {
     limiter: &'a RateLimiter,
     finished: bool,
+    seq: u64,
+    in_flight_before: u32,
+    reserved_at: Duration,
 }
 
 impl Permit<'_> {
     /// Feeds the response's headers to the limiter and releases the slot.
     pub fn observe(mut self, headers: &HeaderMap) {
-        self.limiter.observe(headers);
+        let mut state = self.limiter.lock();
+        self.learn(&mut state, headers);
         self.finished = true;
-        self.limiter.release();
+        state.in_flight = state.in_flight.saturating_sub(1);
+    }
+
+    /// Feeds a 429's headers to the limiter and releases the slot.
+    ///
+    /// A refusal whose headers show a window exhausted (by this process or another one using
+    /// the same credentials) closes that window until its reset or `retry_after`, whichever is
+    /// later, for every request. A refusal whose headers show budget left in every window (a
+    /// per-second cap hit by other traffic, a hiccup) leaves the windows alone: the refused
+    /// request waits its `Retry-After` and the others go on at full pace. A refusal without
+    /// rate-limit headers (X-Series may send none) closes the first window until
+    /// `retry_after`.
+    pub fn observe_refused(mut self, headers: &HeaderMap, retry_after: Option<Duration>) {
+        let mut state = self.limiter.lock();
+        let parsed = self.learn(&mut state, headers);
+        self.finished = true;
+        state.in_flight = state.in_flight.saturating_sub(1);
+        let now = self.limiter.clock.now();
+        let told_budget = parsed.windows.iter().any(|w| w.remaining.is_some());
+        RateLimiter::throttle(&mut state, now, retry_after, !told_budget);
+    }
+
+    fn learn(&self, state: &mut State, headers: &HeaderMap) -> RateLimitHeaders {
+        let after = state.reserved.saturating_sub(self.seq);
+        let basis = Basis {
+            seq: self.seq,
+            uncounted: i64::from(self.in_flight_before)
+                .saturating_add(i64::try_from(after).unwrap_or(i64::MAX)),
+            reserved: true,
+            round_trip: self.limiter.clock.now().saturating_sub(self.reserved_at),
+        };
+        self.limiter.learn(state, headers, basis)
     }
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
         if !self.finished {
-            self.limiter.release();
+            let mut state = self.limiter.lock();
+            state.in_flight = state.in_flight.saturating_sub(1);
         }
     }
 }
@@ -745,29 +1037,300 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_stale_response_does_not_restore_reserved_budget() {
+    async fn the_newest_answer_sets_the_budget_less_what_it_cannot_have_counted() {
         let (limiter, _clock) = limiter(RateLimitPolicy::xseries(1));
-        let permits: Vec<_> = futures::future::join_all((0..10).map(|_| limiter.acquire())).await;
+        let mut permits: Vec<_> =
+            futures::future::join_all((0..10).map(|_| limiter.acquire())).await;
         assert_eq!(limiter.snapshot().windows[0].remaining, 340);
-        // Responses to requests sent before the other reservations report more budget than is
-        // left; with ten requests in flight, anything up to 350 may be stale.
-        limiter.observe(&headers(&[
+        // The 5th request's answer: 4 were in flight before it and 5 reserved after it, any of
+        // which the server may not have counted yet.
+        let fifth = permits.remove(4);
+        fifth.observe(&headers(&[
             ("x-ratelimit-limit", "350"),
-            ("x-ratelimit-remaining", "349"),
+            ("x-ratelimit-remaining", "345"),
         ]));
-        limiter.observe(&headers(&[("x-ratelimit-remaining", "345")]));
-        assert_eq!(limiter.snapshot().windows[0].remaining, 340);
-        // A lower number is always believed (another application shares the budget).
-        limiter.observe(&headers(&[("x-ratelimit-remaining", "200")]));
-        assert_eq!(limiter.snapshot().windows[0].remaining, 200);
+        assert_eq!(limiter.snapshot().windows[0].remaining, 345 - 9);
+        // An older answer arriving late says nothing newer: ignored.
+        let first = permits.remove(0);
+        first.observe(&headers(&[("x-ratelimit-remaining", "349")]));
+        assert_eq!(limiter.snapshot().windows[0].remaining, 336);
+        // A newer one is believed, lower (another application shares the budget) or higher.
+        let last = permits.pop().unwrap();
+        last.observe(&headers(&[("x-ratelimit-remaining", "200")]));
+        assert_eq!(
+            limiter.snapshot().windows[0].remaining,
+            200 - 9,
+            "the 9 others were in flight when it was reserved"
+        );
         drop(permits);
-        // With nothing in flight, a higher number can only mean a new window.
+        // With nothing in flight, a report is the budget.
         limiter.observe(&headers(&[
-            ("x-ratelimit-remaining", "348"),
+            ("x-ratelimit-remaining", "190"),
             ("x-ratelimit-limit", "650"),
         ]));
         let window = &limiter.snapshot().windows[0];
-        assert_eq!((window.remaining, window.limit), (348, 650));
+        assert_eq!((window.remaining, window.limit), (190, 650));
+    }
+
+    #[tokio::test]
+    async fn the_smallest_told_reset_is_kept_and_a_late_answer_of_an_old_window_is_ignored() {
+        let policy = RateLimitPolicy::new().window("5 minutes", 300, Duration::from_secs(300));
+        let (limiter, clock) = limiter(policy);
+        // Whole seconds rounded up: answers at different moments bound the reset from above.
+        limiter.acquire().await.observe(&headers(&[
+            ("x-ratelimit-remaining", "299"),
+            ("x-ratelimit-reset", "100"),
+        ]));
+        clock.advance(Duration::from_millis(700));
+        let late = limiter.acquire().await;
+        limiter.acquire().await.observe(&headers(&[
+            ("x-ratelimit-remaining", "297"),
+            ("x-ratelimit-reset", "99"),
+        ]));
+        assert_eq!(
+            limiter.snapshot().windows[0].resets_in,
+            Some(Duration::from_secs(99)),
+            "t=99.7 (99 s from t=0.7) is earlier than t=100 (100 s from t=0)"
+        );
+        // The window turns over at t=99.7 s; the next one is expected a length later.
+        clock.advance(Duration::from_secs(99));
+        let snapshot = limiter.snapshot();
+        assert_eq!(snapshot.windows[0].remaining, 300);
+        assert_eq!(
+            snapshot.windows[0].resets_in,
+            Some(Duration::from_secs(300))
+        );
+        // An answer from before the turn arrives now: it speaks of the old window.
+        late.observe(&headers(&[
+            ("x-ratelimit-remaining", "2"),
+            ("x-ratelimit-reset", "1"),
+        ]));
+        assert_eq!(limiter.snapshot().windows[0].remaining, 300);
+        // The first answer of the new window replaces the prediction.
+        limiter.acquire().await.observe(&headers(&[
+            ("x-ratelimit-remaining", "299"),
+            ("x-ratelimit-reset", "298"),
+        ]));
+        let window = &limiter.snapshot().windows[0];
+        assert_eq!(
+            (window.remaining, window.resets_in),
+            (299, Some(Duration::from_secs(298)))
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_took_longer_than_the_tolerance_is_not_read() {
+        let policy = RateLimitPolicy::new().window("5 minutes", 300, Duration::from_secs(3));
+        let (limiter, clock) = limiter(policy);
+        limiter.acquire().await.observe(&headers(&[
+            ("x-ratelimit-remaining", "290"),
+            ("x-ratelimit-reset", "2.500"),
+        ]));
+        let slow = limiter.acquire().await;
+        // The window turns while the request is out; its answer could speak of either.
+        clock.advance(Duration::from_millis(2600));
+        assert_eq!(limiter.snapshot().windows[0].remaining, 300);
+        slow.observe(&headers(&[
+            ("x-ratelimit-remaining", "10"),
+            ("x-ratelimit-reset", "2.499"),
+        ]));
+        let window = &limiter.snapshot().windows[0];
+        assert_eq!(window.remaining, 300);
+        assert_eq!(window.resets_in, Some(Duration::from_millis(2900)));
+    }
+
+    #[tokio::test]
+    async fn an_answer_from_the_servers_next_window_is_believed_before_ours_turns() {
+        let policy = RateLimitPolicy::new().window("5 minutes", 300, Duration::from_secs(300));
+        let (limiter, _clock) = limiter(policy);
+        limiter.acquire().await.observe(&headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "3"),
+        ]));
+        assert_eq!(limiter.snapshot().windows[0].remaining, 0);
+        // Another process's answer (through `observe`) already shows the next window.
+        limiter.observe(&headers(&[
+            ("x-ratelimit-remaining", "290"),
+            ("x-ratelimit-reset", "302"),
+        ]));
+        let window = &limiter.snapshot().windows[0];
+        assert_eq!(
+            (window.remaining, window.resets_in),
+            (290, Some(Duration::from_secs(302)))
+        );
+    }
+
+    #[tokio::test]
+    async fn without_reset_headers_more_budget_in_a_later_answer_starts_a_window() {
+        let (limiter, clock) = limiter(RateLimitPolicy::xseries(1));
+        limiter
+            .acquire()
+            .await
+            .observe(&headers(&[("x-ratelimit-remaining", "3")]));
+        clock.advance(Duration::from_secs(120));
+        limiter
+            .acquire()
+            .await
+            .observe(&headers(&[("x-ratelimit-remaining", "349")]));
+        let window = &limiter.snapshot().windows[0];
+        assert_eq!(window.remaining, 349);
+        assert_eq!(
+            window.resets_in,
+            Some(Duration::from_secs(300)),
+            "the server's window began by t=120 at the latest"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refusal_with_budget_left_does_not_stop_the_others() {
+        let (limiter, clock) = limiter(RateLimitPolicy::ecom());
+        limiter.acquire().await.observe_refused(
+            &headers(&[
+                ("x-ratelimit-remaining", "250/2900/11900"),
+                ("x-ratelimit-reset", "200/3000/80000"),
+            ]),
+            Some(Duration::from_secs(1)),
+        );
+        for _ in 0..5 {
+            drop(limiter.acquire().await);
+        }
+        assert!(
+            clock.now() < Duration::from_secs(1),
+            "paced, not paused: {:?}",
+            clock.now()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refusal_of_a_spent_window_waits_for_the_later_of_its_reset_and_retry_after() {
+        let (limiter, clock) = limiter(RateLimitPolicy::ecom());
+        limiter.acquire().await.observe_refused(
+            &headers(&[
+                ("x-ratelimit-remaining", "-1/2900/11900"),
+                ("x-ratelimit-reset", "20/3000/80000"),
+            ]),
+            Some(Duration::from_secs(30)),
+        );
+        drop(limiter.acquire().await);
+        assert_eq!(clock.now(), Duration::from_secs(30));
+        // And the window after it is full: throughput does not collapse.
+        assert_eq!(limiter.snapshot().windows[0].remaining, 299);
+    }
+
+    #[tokio::test]
+    async fn a_refusal_without_headers_closes_the_first_window_until_retry_after() {
+        let (limiter, clock) = limiter(RateLimitPolicy::xseries(1));
+        limiter
+            .acquire()
+            .await
+            .observe_refused(&HeaderMap::new(), Some(Duration::from_secs(42)));
+        drop(limiter.acquire().await);
+        assert_eq!(clock.total_slept(), Duration::from_secs(42));
+        assert_eq!(limiter.snapshot().windows[0].remaining, 349);
+    }
+
+    #[test]
+    fn fractional_reset_seconds_are_read() {
+        let parsed = RateLimitHeaders::parse(&headers(&[("x-ratelimit-reset", "2.345/35.5/864")]));
+        assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+        assert_eq!(
+            parsed.windows[0].reset,
+            Some(ResetHint::After(Duration::from_millis(2345)))
+        );
+        assert_eq!(
+            parsed.windows[2].reset,
+            Some(ResetHint::After(Duration::from_secs(864)))
+        );
+        let bad = RateLimitHeaders::parse(&headers(&[("x-ratelimit-reset", "-2.5/1e3/NaN")]));
+        assert_eq!(bad.warnings.len(), 3);
+    }
+
+    #[test]
+    fn a_compressed_policy_scales_every_window_and_the_cap() {
+        let policy = RateLimitPolicy::ecom().compressed(Duration::from_secs(3));
+        let lengths: Vec<_> = policy.windows().iter().map(|w| w.length).collect();
+        assert_eq!(
+            lengths,
+            [
+                Duration::from_secs(3),
+                Duration::from_secs(36),
+                Duration::from_secs(864)
+            ]
+        );
+        assert_eq!(policy.per_second_cap().map(NonZeroU32::get), Some(20));
+        assert_eq!(policy.second(), Duration::from_millis(10));
+        // 21 requests span the compressed second plus the same 20 ms of jitter.
+        assert_eq!(policy.spacing(), Some(Duration::from_micros(1500)));
+        assert_eq!(
+            RateLimitPolicy::ecom().spacing(),
+            Some(Duration::from_millis(51))
+        );
+        assert_eq!(
+            RateLimitPolicy::ecom()
+                .jitter_allowance(Duration::ZERO)
+                .spacing(),
+            Some(Duration::from_millis(50))
+        );
+    }
+
+    /// A server with fixed windows (aligned to an odd phase, resets rounded up to whole
+    /// seconds) and a client answering in a scrambled order: the client's own traffic never
+    /// meets a refusal and uses nearly all of every window.
+    #[tokio::test]
+    async fn a_steady_client_never_overshoots_a_fixed_window_server_and_uses_it() {
+        const LIMIT: u32 = 300;
+        let length = Duration::from_secs(300);
+        let phase = Duration::from_millis(137_400);
+        let policy = RateLimitPolicy::new()
+            .window("5 minutes", LIMIT, length)
+            .per_second(20);
+        let (limiter, clock) = limiter(policy);
+        let window_of = |t: Duration| ((t + length - phase).as_nanos() / length.as_nanos()) as u64;
+        let mut served: std::collections::BTreeMap<u64, u32> = Default::default();
+        let mut refused = 0;
+        for batch in 0..600u64 {
+            let permits: Vec<_> =
+                futures::future::join_all((0..4).map(|_| limiter.acquire())).await;
+            let mut answers = Vec::new();
+            for permit in permits {
+                let now = clock.now();
+                let window = window_of(now);
+                let used = served.entry(window).or_default();
+                let end = phase + length * (window as u32);
+                let reset = (end - now).as_secs() + u64::from((end - now).subsec_nanos() > 0);
+                let status = if *used >= LIMIT {
+                    refused += 1;
+                    "-1".to_string()
+                } else {
+                    *used += 1;
+                    (LIMIT - *used).to_string()
+                };
+                answers.push((
+                    permit,
+                    headers(&[
+                        ("x-ratelimit-limit", "300"),
+                        ("x-ratelimit-remaining", &status),
+                        ("x-ratelimit-reset", &reset.to_string()),
+                    ]),
+                ));
+            }
+            // Answers come back out of order.
+            answers.rotate_left((batch % 4) as usize);
+            for (permit, headers) in answers {
+                permit.observe(&headers);
+            }
+        }
+        assert_eq!(refused, 0);
+        // Every full window the client spent time in was used to at least 97%.
+        let last = window_of(clock.now());
+        let full: Vec<_> = served
+            .iter()
+            .filter(|(w, _)| **w > 0 && **w < last)
+            .collect();
+        assert!(full.len() >= 5, "{served:?}");
+        for (window, used) in full {
+            assert!(*used >= 291, "window {window}: {used} of 300");
+        }
     }
 
     #[tokio::test]
@@ -797,24 +1360,46 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_per_second_cap_spaces_requests() {
+    async fn the_per_second_cap_spaces_requests_exactly() {
+        let (limiter, clock) = limiter(
+            RateLimitPolicy::new()
+                .per_second(20)
+                .jitter_allowance(Duration::ZERO),
+        );
+        let mut sent = Vec::new();
+        for _ in 0..41 {
+            drop(limiter.acquire().await);
+            sent.push(clock.now());
+        }
+        let gaps: Vec<_> = sent.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(
+            gaps.iter().all(|g| *g == Duration::from_millis(50)),
+            "{gaps:?}"
+        );
+        // No second of the server's, wherever it begins, holds more than 20.
+        for start in sent.iter() {
+            let in_second = sent
+                .iter()
+                .filter(|t| **t >= *start && **t < *start + Duration::from_secs(1))
+                .count();
+            assert!(in_second <= 20, "{in_second} from {start:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_waiters_share_one_timeline_under_the_cap() {
         let (limiter, clock) = limiter(RateLimitPolicy::new().per_second(20));
-        for _ in 0..20 {
-            drop(limiter.acquire().await);
+        let limiter = Arc::new(limiter);
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let limiter = limiter.clone();
+                tokio::spawn(async move { drop(limiter.acquire().await) })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
         }
-        assert_eq!(
-            clock.total_slept(),
-            Duration::ZERO,
-            "a burst of 20 is allowed"
-        );
-        for _ in 0..20 {
-            drop(limiter.acquire().await);
-        }
-        assert_eq!(
-            clock.now(),
-            Duration::from_secs(1),
-            "20 more take one second"
-        );
+        assert_eq!(clock.now(), Duration::from_millis(19 * 51));
     }
 
     #[test]
@@ -837,14 +1422,15 @@ mod tests {
                 },
             ],
             per_second: Some(20),
+            second: Duration::from_secs(1),
         };
         assert_eq!(snapshot.time_for(0), Duration::ZERO);
         assert_eq!(
             snapshot.time_for(300),
-            Duration::from_secs(14),
-            "a burst of 20, then 20/s"
+            Duration::from_millis(14_950),
+            "20 a second, evenly spaced"
         );
-        assert_eq!(snapshot.time_for(20), Duration::ZERO, "one burst");
+        assert_eq!(snapshot.time_for(1), Duration::ZERO);
         assert_eq!(snapshot.time_for(301), Duration::from_secs(300));
         assert_eq!(snapshot.time_for(900), Duration::from_secs(600));
         // 30,000 calls: 12,000 today, 12,000 after the reset in an hour, 6,000 a day later.

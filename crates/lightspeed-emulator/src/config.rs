@@ -57,7 +57,8 @@ impl EmulatorConfig {
         self
     }
 
-    /// The default configuration without rate limits (benchmarks of the client side).
+    /// The default configuration without rate limits (benchmarks of the client side): nothing
+    /// is refused, and the headers report a budget that never runs out.
     pub fn unlimited(mut self) -> Self {
         self.limits.enabled = false;
         self
@@ -138,7 +139,8 @@ impl Default for XSeriesSettings {
 /// (an hour is 12 windows, a day 288, eCom's one-second cap `window / 300`).
 #[derive(Debug, Clone)]
 pub struct LimitSettings {
-    /// Whether limits are enforced; headers are sent either way.
+    /// Whether limits are enforced. Headers are sent either way; without limits their
+    /// `Remaining` stays at the limit, so a client pacing from them never waits.
     pub enabled: bool,
     /// The length of the five-minute window.
     pub window: Duration,

@@ -209,7 +209,7 @@ impl EmulatorHandle {
 
     /// Counters since start or the last reset.
     pub fn stats(&self) -> Stats {
-        lock(&self.shared.stats).clone()
+        self.shared.stats()
     }
 
     /// Back to the seeded start: data, budgets, counters (faults stay).

@@ -76,6 +76,13 @@ impl Shared {
         self.writes.store(0, Ordering::SeqCst);
     }
 
+    /// The counters, with the eCom budget's use per window.
+    pub fn stats(&self) -> Stats {
+        let mut stats = lock(&self.stats).clone();
+        stats.ecom_window_use = lock(&self.ecom_budget).history();
+        stats
+    }
+
     fn send_hooks(&self, deliveries: Vec<Delivery>) {
         for d in deliveries {
             // The receiver lives as long as the server; a send fails only during shutdown.
@@ -249,8 +256,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 }
 
 async fn admin_stats(State(shared): State<Arc<Shared>>) -> Response {
-    let stats = lock(&shared.stats).clone();
-    axum::Json(stats).into_response()
+    axum::Json(shared.stats()).into_response()
 }
 
 async fn admin_reset(State(shared): State<Arc<Shared>>) -> Response {
@@ -373,9 +379,13 @@ async fn api(
 
     let is_write = call.is_write();
     let clock = &shared.config.clock;
+    let faults_now = lock(&shared.faults).clone();
+    let drawn = faults::draw(&faults_now, shared.config.seed, n);
+    // An injected 429 is a refusal: like a real one, it spends no budget.
+    let count = drawn.fault != Some(Fault::TooMany);
     let verdict = match api {
         Api::Ecom => match ecom::authorize(&shared, &call) {
-            Ok(()) => lock(&shared.ecom_budget).take(clock.now()),
+            Ok(()) => lock(&shared.ecom_budget).take(clock.now(), count),
             Err(reply) => return finish(&shared, &route, is_write, reply, false),
         },
         Api::XSeries => match xseries::authorize(&shared, &call) {
@@ -388,7 +398,7 @@ async fn api(
                         clock.now(),
                     )
                 });
-                budget.take(clock.now(), clock.wall())
+                budget.take(clock.now(), clock.wall(), count)
             }
             Err(reply) => return finish(&shared, &route, is_write, reply, false),
         },
@@ -403,8 +413,6 @@ async fn api(
         );
     }
 
-    let faults_now = lock(&shared.faults).clone();
-    let drawn = faults::draw(&faults_now, shared.config.seed, n);
     if let Some(delay) = drawn.delay {
         tokio::time::sleep(delay).await;
     }

@@ -23,6 +23,11 @@ pub struct Stats {
     pub webhooks_delivered: u64,
     /// Webhook deliveries that failed after every attempt.
     pub webhooks_failed: u64,
+    /// eCom requests counted against the budget in each five-minute window (of the configured
+    /// length, aligned to the start or the last reset), oldest first: how much of each window
+    /// a client used. With limits off they are counted all the same.
+    #[serde(default)]
+    pub ecom_window_use: Vec<u64>,
 }
 
 impl Stats {

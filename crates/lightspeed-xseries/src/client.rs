@@ -658,6 +658,10 @@ impl<'c> Sales<'c> {
 
     /// Sales whose `source_id` is `source_id` (`/api/2.0/search?type=sales&source_id=`): how a
     /// sync finds a sale it may already have sent.
+    ///
+    /// `source_id` is not among the search attributes the 2.0 spec lists (uncertain): the
+    /// answer is filtered here too, so a search that ignored the filter cannot make another
+    /// sale look like this one.
     pub async fn find_by_source_id(&self, source_id: &str) -> Result<Vec<Sale>> {
         let list = List::<Sale> {
             client: self.client,
@@ -671,7 +675,13 @@ impl<'c> Sales<'c> {
             },
             marker: PhantomData,
         };
-        Ok(list.page().await?.items())
+        Ok(list
+            .page()
+            .await?
+            .items()
+            .into_iter()
+            .filter(|sale| sale.source_id.as_deref() == Some(source_id))
+            .collect())
     }
 
     /// Creates (or, with `id`, replaces) a sale with API 0.9 `POST /api/register_sales`.

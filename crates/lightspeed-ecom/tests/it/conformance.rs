@@ -28,3 +28,17 @@ fn conformance_ecom_fixtures_decode_and_preserve_expected_values() {
 fn conformance_ecom_every_value_survives() {
     assert_conforms(&API, &workspace(), &overlay(), true);
 }
+
+/// Customers are decode-only (see `conformance::API`): a `null` birth date reads as none.
+#[test]
+fn a_customer_reads_a_null_birth_date_as_none() {
+    let customer: lightspeed_ecom::model::Customer =
+        serde_json::from_value(serde_json::json!({"id": 7, "birthDate": null})).unwrap();
+    assert_eq!(customer.birth_date, None);
+    assert!(
+        lightspeed_ecom::conformance::API
+            .decode_only
+            .iter()
+            .any(|d| d.folder == "customer")
+    );
+}

@@ -167,10 +167,20 @@ async fn the_client_waits_out_the_emulators_window_in_virtual_time() {
     for _ in 0..5 {
         client.suppliers().count().await.unwrap();
     }
-    // The third answer says the budget is spent (remaining 0, reset in 300 s); the client
-    // waits exactly that long on the shared clock before the fourth call, so the emulator never
-    // has to refuse one.
-    assert_eq!(clock.sleeps(), vec![Duration::from_secs(300)]);
+    // Calls go out 51 ms apart (20 a second, evenly spaced with a 2% margin). The third
+    // answer says the budget is spent; the client waits on the shared clock until the reset
+    // its answers told (t = 300 s) before the fourth call, so the emulator never has to refuse
+    // one, and the fifth follows 51 ms later.
+    let sleeps = clock.sleeps();
+    assert_eq!(
+        sleeps,
+        vec![
+            Duration::from_millis(51),
+            Duration::from_millis(51),
+            Duration::from_millis(299_898),
+            Duration::from_millis(51)
+        ]
+    );
     assert_eq!(emulator.stats().rate_limited, 0);
     assert_eq!(emulator.stats().requests, 5);
 }

@@ -43,7 +43,9 @@ struct Args {
     /// eCom requests per five minutes, hour and day, as `A/B/C`.
     #[arg(long, default_value = "300/3000/12000", value_parser = parse_triple)]
     ecom_rate_limit: [u32; 3],
-    /// Turn rate limiting off (headers are still sent).
+    /// Turn rate limiting off: nothing is refused, and the headers still come with a budget
+    /// that never runs out (Remaining stays at the limit), so clients pacing from them never
+    /// wait.
     #[arg(long)]
     no_rate_limits: bool,
     /// Total fault probability, spread over 500, 502, 503, extra 429, dropped connections and

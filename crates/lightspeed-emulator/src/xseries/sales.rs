@@ -93,11 +93,11 @@ pub(crate) fn register_sale(
             &format!("no user with id {user_id}"),
         ));
     }
-    let customer_id = input
+    let given_customer = input
         .get("customer_id")
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty());
-    if let Some(c) = customer_id
+    if let Some(c) = given_customer
         && store.live("customers", c).is_none()
     {
         return Err(Refusal::legacy(
@@ -105,6 +105,10 @@ pub(crate) fn register_sale(
             &format!("no customer with id {c}"),
         ));
     }
+    // No customer: the sale is the walk-in customer's, as in real payloads.
+    let customer_id = given_customer
+        .map(str::to_string)
+        .or_else(|| store.walk_in_customer());
     let outlet_id = register
         .get("outlet_id")
         .and_then(Value::as_str)
@@ -142,7 +146,7 @@ pub(crate) fn register_sale(
         if store.live("products", product_id).is_none() {
             return Err(Refusal::legacy(
                 "Invalid product_id",
-                &format!("{}: no product with id {product_id:?}", at("product_id")),
+                &format!("{}: no product with id \"{product_id}\"", at("product_id")),
             ));
         }
         let number = |k: &str, required: bool| -> Result<Decimal, Refusal> {
@@ -166,7 +170,7 @@ pub(crate) fn register_sale(
         if store.tax_rate(tax_id).is_none() {
             return Err(Refusal::legacy(
                 "Invalid tax_id",
-                &format!("{}: no tax with id {tax_id:?}", at("tax_id")),
+                &format!("{}: no tax with id \"{tax_id}\"", at("tax_id")),
             ));
         }
         let line_status = line
@@ -238,7 +242,7 @@ pub(crate) fn register_sale(
         let Some(pt) = store.live("payment_types", type_id).cloned() else {
             return Err(Refusal::legacy(
                 "Invalid retailer_payment_type_id",
-                &format!("register_sale_payments[{i}]: no payment type with id {type_id:?}"),
+                &format!("register_sale_payments[{i}]: no payment type with id \"{type_id}\""),
             ));
         };
         let amount = dec(p.get("amount")).ok_or_else(|| {
@@ -302,9 +306,14 @@ pub(crate) fn register_sale(
         .as_ref()
         .and_then(|e| e.get("id").and_then(Value::as_str).map(str::to_string))
         .unwrap_or_else(|| store.uuid());
-    let short_code = existing
-        .as_ref()
-        .and_then(|e| e.get("short_code").cloned())
+    // A short code sent with the sale is kept (as the 0.9 API does); otherwise the stored
+    // one, or a new one.
+    let short_code = input
+        .get("short_code")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+        .map(Value::from)
+        .or_else(|| existing.as_ref().and_then(|e| e.get("short_code").cloned()))
         .unwrap_or_else(|| Value::from(store.code(6, b"abcdefghijklmnopqrstuvwxyz")));
     let created_at = existing
         .as_ref()

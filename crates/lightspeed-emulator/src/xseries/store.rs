@@ -13,6 +13,9 @@ use serde_json::{Map, Value, json};
 
 use crate::config::EmulatorConfig;
 
+/// The customer code of the retailer's walk-in customer.
+pub(crate) const WALK_IN: &str = "WALKIN";
+
 /// The resources with a version-paged list, in seed-document order.
 pub(crate) const TABLES: [&str; 14] = [
     "outlets",
@@ -75,6 +78,10 @@ struct Table {
 pub(crate) struct Store {
     version: i64,
     rng: ChaCha8Rng,
+    seed: u64,
+    /// Every id loaded from seed data, nested ones (images, sale lines) included: the
+    /// generator never hands one out again.
+    loaded_ids: std::collections::HashSet<String>,
     tables: HashMap<&'static str, Table>,
     sku_sequence: u64,
     pub retailer: Map<String, Value>,
@@ -160,6 +167,24 @@ impl Index {
     }
 }
 
+/// Every text under an `id` key, at any depth.
+fn collect_ids(value: &Value, out: &mut std::collections::HashSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == "id"
+                    && let Some(id) = v.as_str()
+                {
+                    out.insert(id.to_string());
+                }
+                collect_ids(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_ids(v, out)),
+        _ => {}
+    }
+}
+
 pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
@@ -199,6 +224,8 @@ impl Store {
         let mut s = Store {
             version: 4_300_000_000,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
+            seed: config.seed,
+            loaded_ids: Default::default(),
             tables: TABLES.iter().map(|t| (*t, Table::default())).collect(),
             sku_sequence: 10_000,
             retailer: Map::new(),
@@ -216,14 +243,37 @@ impl Store {
         self.clock.wall().into()
     }
 
-    /// A random (seeded) lowercase UUID.
+    /// A random (seeded) lowercase UUID that no record holds.
     pub fn uuid(&mut self) -> String {
-        let mut bytes = [0u8; 16];
-        self.rng.fill_bytes(&mut bytes);
-        uuid::Builder::from_random_bytes(bytes)
-            .into_uuid()
-            .hyphenated()
-            .to_string()
+        loop {
+            let mut bytes = [0u8; 16];
+            self.rng.fill_bytes(&mut bytes);
+            let id = uuid::Builder::from_random_bytes(bytes)
+                .into_uuid()
+                .hyphenated()
+                .to_string();
+            if !self.loaded_ids.contains(&id)
+                && !self.tables.values().any(|t| t.rows.contains_key(&id))
+            {
+                return id;
+            }
+        }
+    }
+
+    /// After seed data is loaded: the generator moves to a sequence of its own (seeded with
+    /// the emulator's seed and the loaded ids, so the same load gives the same ids), since the
+    /// seeded one would hand out again the ids of the records a dump was taken from.
+    pub fn loaded(&mut self) {
+        let mut ids: Vec<&String> = self.loaded_ids.iter().collect();
+        ids.sort();
+        // FNV-1a: stable across Rust versions, unlike std's hasher.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ self.seed;
+        for id in ids {
+            for byte in id.bytes().chain(std::iter::once(0)) {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        self.rng = ChaCha8Rng::seed_from_u64(hash);
     }
 
     /// `n` random characters from `alphabet`.
@@ -251,7 +301,8 @@ impl Store {
             "discount_product_id": null,
             "no_tax_group_id": no_tax,
             "loyalty": {"enabled": false},
-            "sku_sequence": {"prefix": "", "next": 10000},
+            // The 2.0 spec's shape: whether SKUs are generated, and the last one generated.
+            "sku_sequence": {"enabled": true, "value": 10000},
             "culture": "nl-NL",
             "timezone": "Europe/Amsterdam",
             "tax_exclusive": true,
@@ -286,6 +337,9 @@ impl Store {
                    "physical_postcode": "1012 LG", "physical_state": "Noord-Holland",
                    "physical_country_id": "NL", "attributes": [], "deleted_at": null}),
         );
+        // Every register of a real store prints with a receipt template (a uuid in every real
+        // payload); the emulator's registers share one.
+        let receipt_template = self.uuid();
         for i in 1..=registers {
             let id = self.uuid();
             self.put_new(
@@ -296,7 +350,7 @@ impl Store {
                        "print_receipt": true, "email_receipt": false,
                        "invoice_prefix": format!("R{i}-"), "invoice_suffix": "",
                        "invoice_sequence": 1000, "button_layout_id": null, "is_open": true,
-                       "is_quick_keys_enabled": false, "receipt_template_id": null,
+                       "is_quick_keys_enabled": false, "receipt_template_id": receipt_template,
                        "register_open_time": now, "register_close_time": null,
                        "register_open_sequence_id": null,
                        "cash_managed_payment_type_id": null, "deleted_at": null}),
@@ -322,6 +376,19 @@ impl Store {
                 json!({"id": id, "name": name, "type_id": type_id, "config": null, "deleted_at": null}),
             );
         }
+        // The retailer's walk-in customer: a sale sent without a customer gets it, as real
+        // payloads show (`customer_code: "WALKIN"`, an empty name).
+        let walk_in = json!({"first_name": "", "last_name": "", "customer_code": WALK_IN});
+        if let Some(input) = walk_in.as_object() {
+            let _ = self.write_customer(None, input);
+        }
+    }
+
+    /// The id of the walk-in customer (`customer_code` `WALKIN`), if one is live.
+    pub fn walk_in_customer(&self) -> Option<String> {
+        self.rows("customers")
+            .find(|c| c.get("customer_code").and_then(Value::as_str) == Some(WALK_IN))
+            .and_then(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
     }
 
     fn table(&self, name: &str) -> &Table {
@@ -557,6 +624,10 @@ impl Store {
             Some(s) if !s.is_empty() => s,
             _ => {
                 self.sku_sequence += 1;
+                self.retailer.insert(
+                    "sku_sequence".into(),
+                    json!({"enabled": true, "value": self.sku_sequence}),
+                );
                 self.sku_sequence.to_string()
             }
         };
@@ -1214,6 +1285,20 @@ impl Store {
             }
         }
         row.entry("deleted_at").or_insert(Value::Null);
+        collect_ids(&Value::Object(row.clone()), &mut self.loaded_ids);
+        if table == "products"
+            && let Some(n) = row
+                .get("sku")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse::<u64>().ok())
+        {
+            // Generated SKUs continue after the loaded ones instead of colliding with them.
+            self.sku_sequence = self.sku_sequence.max(n);
+            self.retailer.insert(
+                "sku_sequence".into(),
+                json!({"enabled": true, "value": self.sku_sequence}),
+            );
+        }
         Ok(self.save(table, row))
     }
 

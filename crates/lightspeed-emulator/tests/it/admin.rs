@@ -386,3 +386,117 @@ async fn a_dump_holds_everything_a_shop_check_compares() {
     assert_eq!(dump["brands"][0]["title"], "Acme");
     assert_eq!(dump["types"][0]["title"], "Wallets");
 }
+
+/// Every id held anywhere in `value` (rows, images, sale lines...).
+fn ids(value: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == "id"
+                    && let Some(id) = v.as_str()
+                {
+                    out.insert(id.to_string());
+                }
+                ids(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| ids(v, out)),
+        _ => {}
+    }
+}
+
+/// Creates a brand, a product with an image and a customer through the X-Series API; answers
+/// the new product's id.
+async fn xseries_records(emu: &lightspeed_emulator::EmulatorHandle) -> String {
+    use crate::support::xs_send;
+    let (status, _) = xs_send(
+        emu,
+        Method::POST,
+        "api/2.0/brands",
+        Some(&json!({"name": "Acme"})),
+    )
+    .await;
+    assert_eq!(status / 100, 2);
+    let (status, product) = xs_send(
+        emu,
+        Method::POST,
+        "api/2.0/products",
+        Some(&json!({"name": "Wallet", "price_excluding_tax": 10,
+                     "images": [{"location": "https://img.example/w.jpg"}]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{product}");
+    let (status, _) = xs_send(
+        emu,
+        Method::POST,
+        "api/2.0/customers",
+        Some(&json!({"first_name": "Ada", "last_name": "Lovelace"})),
+    )
+    .await;
+    assert_eq!(status / 100, 2);
+    product["data"][0].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn ids_are_never_reused_after_a_load_in_any_table() {
+    // A dump of an emulator that created records.
+    let source = start().await;
+    xseries_records(&source).await;
+    let dump = source.dump();
+    let mut loaded = std::collections::BTreeSet::new();
+    ids(&dump["xseries"], &mut loaded);
+
+    // Loaded into a fresh emulator with the same seed (`--load`), and into one reset first:
+    // the seeded generator would hand out the very ids the dump's records got.
+    let fresh = start().await;
+    let reset = start().await;
+    reset.reset();
+    for emu in [&fresh, &reset] {
+        emu.load(&json!({"xseries": dump["xseries"].clone()}))
+            .unwrap();
+        let before = emu.dump();
+        let new_product = xseries_records(emu).await;
+        assert!(!loaded.contains(&new_product));
+        let after = emu.dump();
+        let mut now = std::collections::BTreeSet::new();
+        ids(&after["xseries"], &mut now);
+        let mut fresh_ids: Vec<_> = now.difference(&loaded).collect();
+        fresh_ids.sort();
+        assert!(
+            fresh_ids.len() >= 4,
+            "brand, product, image, customer: {fresh_ids:?}"
+        );
+        // Every loaded record is still there, unchanged but for nothing.
+        for table in ["products", "brands", "customers"] {
+            let was = before["xseries"][table].as_array().unwrap();
+            let is = after["xseries"][table].as_array().unwrap();
+            assert_eq!(is.len(), was.len() + 1, "{table}");
+            for row in was {
+                assert!(is.contains(row), "{table}: {row} was overwritten");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn generated_skus_continue_after_loaded_ones() {
+    let emu = start().await;
+    emu.load(&json!({"xseries": {"products": [{"name": "Loaded", "sku": "10007"}]}}))
+        .unwrap();
+    let (status, created) = crate::support::xs_send(
+        &emu,
+        Method::POST,
+        "api/2.0/products",
+        Some(&json!({"name": "New", "price_excluding_tax": 1})),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["data"][0].as_str().unwrap();
+    let (_, product) = xs_get(&emu, &format!("api/2.0/products/{id}")).await;
+    assert_eq!(product["data"]["sku"], "10008");
+    let (_, retailer) = xs_get(&emu, "api/2.0/retailer").await;
+    assert_eq!(
+        retailer["data"]["sku_sequence"],
+        json!({"enabled": true, "value": 10008})
+    );
+}

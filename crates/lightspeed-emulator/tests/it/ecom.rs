@@ -425,7 +425,8 @@ async fn shop_account_permissions_ratelimit_languages_and_the_connection_test() 
     let limits = client.account_ratelimit().await.unwrap();
     let five = limits.limit_5min.unwrap();
     assert_eq!(five.limit, Some(300));
-    assert!(five.remaining.unwrap() < 300);
+    // Limits are off here (`start`): the budget is reported full, never running out.
+    assert_eq!(five.remaining, Some(300));
     let account = client.account().await.unwrap();
     assert!(!format!("{account:?}").contains(emu.ecom_key()));
 }

@@ -364,7 +364,7 @@ async fn xseries_records_have_the_fixtures_shape() {
         Some(&json!({"name": "Acme"})),
     )
     .await;
-    let brand = brand["data"]["id"].as_str().unwrap().to_string();
+    let brand = brand["data"].as_str().unwrap().to_string();
     let (_, supplier) = xs_send(
         &emu,
         Method::POST,
@@ -372,7 +372,7 @@ async fn xseries_records_have_the_fixtures_shape() {
         Some(&json!({"name": "Leather Co"})),
     )
     .await;
-    let supplier = supplier["data"]["id"].as_str().unwrap().to_string();
+    let supplier = supplier["data"].as_str().unwrap().to_string();
     let (_, tag) = xs_send(
         &emu,
         Method::POST,
@@ -380,7 +380,7 @@ async fn xseries_records_have_the_fixtures_shape() {
         Some(&json!({"name": "Gifts"})),
     )
     .await;
-    let tag = tag["data"]["id"].as_str().unwrap().to_string();
+    let tag = tag["data"].as_str().unwrap().to_string();
     let (status, ids) = xs_send(
         &emu,
         Method::POST,
@@ -721,4 +721,144 @@ async fn xseries_webhook_payloads_have_the_fixtures_shape() {
     }
     assert_eq!(compared.len(), 2, "{compared:?}");
     report(compared);
+}
+
+/// Every `{"resource": {"url", "link"}}` at any depth of `value`.
+fn links(value: &Value, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(o) => {
+            if let Some(Value::Object(r)) = o.get("resource")
+                && let (Some(url), Some(link)) = (
+                    r.get("url").and_then(Value::as_str),
+                    r.get("link").and_then(Value::as_str),
+                )
+            {
+                out.push((url.to_string(), link.to_string()));
+            }
+            o.values().for_each(|v| links(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| links(v, out)),
+        _ => {}
+    }
+}
+
+/// `products/12/relations` -> `products/{id}/relations`; the query left out.
+fn template(url: &str) -> String {
+    url.split('?')
+        .next()
+        .unwrap_or_default()
+        .split('/')
+        .map(|s| {
+            if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() {
+                "{id}"
+            } else {
+                s
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test]
+async fn every_link_in_a_body_is_served_or_listed_here() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    // The eCom rows' path cells: `| eCom | `a`, `b` | linked from |`.
+    let not_emulated: Vec<&str> = readme
+        .split("## Not emulated")
+        .nth(1)
+        .expect("the README has a \"Not emulated\" section")
+        .lines()
+        .filter_map(|line| line.strip_prefix("| eCom | "))
+        .filter_map(|rest| rest.split(" | ").next())
+        .flat_map(|cell| cell.split('`').skip(1).step_by(2))
+        .collect();
+    let emu = start().await;
+    let post = |path: &'static str, body: Value| {
+        let emu = &emu;
+        async move {
+            let (status, b) = ecom_send(emu, Method::POST, path, &body).await;
+            assert_eq!(status, 201, "POST {path}: {b}");
+            b
+        }
+    };
+    let brand = id(
+        &post("nl/brands.json", json!({"brand": {"title": "Delta"}})).await,
+        "brand",
+    );
+    let kind = id(
+        &post("nl/types.json", json!({"type": {"title": "Relais"}})).await,
+        "type",
+    );
+    let attribute = id(
+        &post(
+            "nl/attributes.json",
+            json!({"attribute": {"title": "Spanning"}}),
+        )
+        .await,
+        "attribute",
+    );
+    let category = id(
+        &post(
+            "nl/categories.json",
+            json!({"category": {"title": "Boards"}}),
+        )
+        .await,
+        "category",
+    );
+    let tag = id(
+        &post("nl/tags.json", json!({"tag": {"title": "Nieuw"}})).await,
+        "tag",
+    );
+    let product = id(
+        &post(
+            "nl/products.json",
+            json!({"product": {"title": "Relais module", "brand": brand, "type": kind}}),
+        )
+        .await,
+        "product",
+    );
+    let (status, _) = ecom_send(
+        &emu,
+        Method::POST,
+        &format!("nl/products/{product}/images.json"),
+        &json!({"productImage": {"attachment": "aGVsbG8=", "filename": "relais.png"}}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let mut found = Vec::new();
+    for path in [
+        "nl/shop.json".to_string(),
+        "nl/account.json".to_string(),
+        format!("nl/products/{product}.json"),
+        format!("nl/variants.json?product={product}"),
+        format!("nl/categories/{category}.json"),
+        format!("nl/brands/{brand}.json"),
+        format!("nl/types/{kind}.json"),
+        format!("nl/attributes/{attribute}.json"),
+        format!("nl/tags/{tag}.json"),
+    ] {
+        let (status, body) = ecom_get(&emu, &path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        links(&body, &mut found);
+    }
+    assert!(found.len() > 20, "{found:?}");
+    let mut unlisted = Vec::new();
+    for (url, link) in found {
+        let answer = http()
+            .get(&link)
+            .basic_auth(emu.ecom_key(), Some(emu.ecom_secret()))
+            .send()
+            .await
+            .unwrap();
+        match answer.status().as_u16() {
+            200 => {}
+            404 if not_emulated.contains(&template(&url).as_str()) => {}
+            status => unlisted.push(format!("{url} ({status})")),
+        }
+    }
+    assert!(
+        unlisted.is_empty(),
+        "links neither served nor in the README's \"Not emulated\" table: {unlisted:?}"
+    );
 }

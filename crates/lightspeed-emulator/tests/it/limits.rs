@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use lightspeed_emulator::{Clock, EmulatorConfig, EmulatorHandle, ManualClock};
+use lightspeed_core::RateLimitPolicy;
+use lightspeed_emulator::{Clock, EmulatorConfig, EmulatorHandle, Faults, ManualClock};
 
 use crate::support::{http, start_with};
 
@@ -87,8 +88,9 @@ async fn a_compressed_window_scales_the_hour_and_the_day_with_it() {
     let clock = clock();
     let emu = start_with(small(Duration::from_millis(200), &clock)).await;
     let first = shop(&emu).await;
-    // 200 ms, 12 × 200 ms = 2.4 s and 288 × 200 ms = 57.6 s, in whole seconds rounded up.
-    assert_eq!(header(&first, "x-ratelimit-reset"), "1/3/58");
+    // 200 ms, 12 × 200 ms = 2.4 s and 288 × 200 ms = 57.6 s; a compressed window's resets
+    // carry milliseconds, since whole seconds would be five of its windows.
+    assert_eq!(header(&first, "x-ratelimit-reset"), "0.200/2.400/57.600");
     shop(&emu).await;
     shop(&emu).await;
     assert_eq!(shop(&emu).await.status(), 429);
@@ -156,4 +158,103 @@ async fn xseries_allows_300_per_register_plus_50_and_retries_after_an_http_date(
         .await
         .unwrap();
     assert_ne!(token.status(), 429);
+}
+
+/// A typed eCom client on `clock` with `policy`.
+fn ecom_client(
+    emu: &EmulatorHandle,
+    clock: &ManualClock,
+    policy: RateLimitPolicy,
+) -> lightspeed_ecom::Client {
+    lightspeed_ecom::Client::builder(emu.ecom_key(), emu.ecom_secret())
+        .base_url(emu.ecom_url())
+        .language("nl")
+        .rate_limit(policy)
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn without_limits_the_budget_never_runs_out_and_typed_clients_never_wait() {
+    let clock = clock();
+    let emu = start_with(small(Duration::from_secs(300), &clock).unlimited()).await;
+    let first = shop(&emu).await;
+    assert_eq!(header(&first, "x-ratelimit-limit"), "3/100/1000");
+    assert_eq!(header(&first, "x-ratelimit-remaining"), "3/100/1000");
+    // A client that believes the headers (a budget of 3) makes ten calls without waiting
+    // for a reset: only its per-second spacing shows.
+    let client = ecom_client(&emu, &clock, RateLimitPolicy::ecom());
+    for _ in 0..10 {
+        client.shop().await.unwrap();
+    }
+    assert!(
+        clock.sleeps().iter().all(|s| *s < Duration::from_secs(1)),
+        "{:?}",
+        clock.sleeps()
+    );
+    let xseries = lightspeed_xseries::Client::builder()
+        .base_url(emu.xseries_url())
+        .personal_token(emu.xseries_token().to_string())
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    for _ in 0..400 {
+        xseries.outlets().all().await.unwrap();
+    }
+    assert_eq!(clock.total_slept(), Duration::from_millis(9 * 51));
+    assert_eq!(emu.stats().rate_limited, 0);
+}
+
+#[tokio::test]
+async fn an_injected_429_spends_no_budget() {
+    let clock = clock();
+    let emu = start_with(small(Duration::from_secs(300), &clock)).await;
+    emu.set_faults(Faults {
+        extra_429: 1.0,
+        ..Faults::default()
+    });
+    let refused = shop(&emu).await;
+    assert_eq!(refused.status(), 429);
+    assert_eq!(header(&refused, "x-ratelimit-remaining"), "3/100/1000");
+    emu.set_faults(Faults::default());
+    assert_eq!(
+        header(&shop(&emu).await, "x-ratelimit-remaining"),
+        "2/99/999"
+    );
+    assert_eq!(emu.stats().ecom_window_use, vec![1]);
+}
+
+/// Eight tasks sharing a typed client keep a compressed emulator busy for several windows:
+/// the client's own traffic meets no 429 and uses nearly every unit of every full window.
+#[tokio::test]
+async fn a_paced_client_meets_no_429_and_fills_each_window() {
+    let clock = clock();
+    let window = Duration::from_secs(3);
+    let mut config = EmulatorConfig::default()
+        .with_window(window)
+        .with_clock(Arc::new(clock.clone()));
+    config.limits.ecom = [300, 3000, 12000];
+    let emu = start_with(config).await;
+    let client = ecom_client(&emu, &clock, RateLimitPolicy::ecom().compressed(window));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for _ in 0..150 {
+                    client.suppliers().count().await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let stats = emu.stats();
+    assert_eq!(stats.rate_limited, 0);
+    assert_eq!(stats.requests, 1200);
+    let used = &stats.ecom_window_use;
+    let full = &used[..used.len() - 1];
+    assert!(full.len() >= 3, "{used:?}");
+    assert!(full.iter().all(|n| *n >= 285), "{used:?}");
 }

@@ -8,6 +8,7 @@ mod ecom;
 mod faults;
 mod fidelity;
 mod limits;
+mod search;
 mod support;
 mod webhooks;
 mod xseries;

@@ -180,7 +180,8 @@ async fn a_product_family_with_stock_is_created_read_and_versioned() {
 #[tokio::test]
 async fn empty_pages_have_a_null_version_range_and_page_size_before_work() {
     let emu = start().await;
-    let (_, page) = xs_get(&emu, "api/2.0/customers").await;
+    // A fresh store has no brands (its one customer is the walk-in customer).
+    let (_, page) = xs_get(&emu, "api/2.0/brands").await;
     assert_eq!(
         page,
         json!({"data": [], "version": {"min": null, "max": null}})
@@ -588,6 +589,249 @@ async fn image_upload_takes_a_multipart_file() {
         Method::POST,
         &format!("api/2.0/products/{id}/actions/image_upload"),
         Some(&json!({"image": "not multipart"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+}
+
+fn is_uuid(v: &Value) -> bool {
+    v.as_str()
+        .is_some_and(|s| s.len() == 36 && s.bytes().filter(|b| *b == b'-').count() == 4)
+}
+
+#[tokio::test]
+async fn a_sale_without_a_customer_is_the_walk_in_customers_and_keeps_its_short_code() {
+    let emu = start().await;
+    let (_, registers) = xs_get(&emu, "api/2.0/registers").await;
+    let (_, users) = xs_get(&emu, "api/2.0/users").await;
+    let (_, taxes) = xs_get(&emu, "api/2.0/taxes").await;
+    let (_, product) = xs_send(
+        &emu,
+        Method::POST,
+        "api/2.0/products",
+        Some(&json!({"name": "Wallet", "price_excluding_tax": 10})),
+    )
+    .await;
+    let (status, body) = xs_send(
+        &emu,
+        Method::POST,
+        "api/register_sales",
+        Some(&json!({
+            "register_id": registers["data"][0]["id"],
+            "user_id": users["data"][0]["id"],
+            "status": "SAVED",
+            "short_code": "ab12cd",
+            "register_sale_products": [{"product_id": product["data"][0], "quantity": 1,
+                "price": 10, "tax": 2.1, "tax_id": taxes["data"][0]["id"]}],
+        })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let sale = &body["register_sale"];
+    assert_eq!(sale["customer"]["customer_code"], "WALKIN");
+    assert_eq!(sale["customer_name"], "");
+    assert!(is_uuid(&sale["customer_id"]), "{sale}");
+    assert_eq!(sale["short_code"], "ab12cd");
+    let (_, read) = xs_get(
+        &emu,
+        &format!("api/2.0/sales/{}", sale["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(read["data"]["customer_id"], sale["customer_id"]);
+    assert_eq!(read["data"]["short_code"], "ab12cd");
+    // The walk-in customer is one of the retailer's customers.
+    let (_, customers) = xs_get(&emu, "api/2.0/customers").await;
+    assert!(
+        customers["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == sale["customer_id"] && c["customer_code"] == "WALKIN")
+    );
+}
+
+#[tokio::test]
+async fn registers_have_a_receipt_template_and_the_retailer_a_sku_sequence_of_the_specs_shape() {
+    let emu = start().await;
+    let (_, registers) = xs_get(&emu, "api/2.0/registers").await;
+    for register in registers["data"].as_array().unwrap() {
+        assert!(is_uuid(&register["receipt_template_id"]), "{register}");
+    }
+    let (_, retailer) = xs_get(&emu, "api/2.0/retailer").await;
+    let sequence = &retailer["data"]["sku_sequence"];
+    assert_eq!(sequence["enabled"], true);
+    assert!(sequence["value"].is_u64(), "{sequence}");
+}
+
+#[tokio::test]
+async fn error_messages_name_values_without_rust_formatting() {
+    let emu = start().await;
+    let (status, body) = xs_get(&emu, "api/2.0/search?type=foo").await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error"],
+        "query parameter \"type\" must be sales, products or customers, not \"foo\""
+    );
+    let (status, body) = xs_get(&emu, "api/2.0/search").await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error"],
+        "query parameter \"type\" is required: sales, products or customers"
+    );
+    let (_, registers) = xs_get(&emu, "api/2.0/registers").await;
+    let (_, users) = xs_get(&emu, "api/2.0/users").await;
+    let mut bodies = vec![body];
+    for request in [
+        json!({"register_id": registers["data"][0]["id"], "user_id": users["data"][0]["id"],
+               "status": "CLOSED",
+               "register_sale_products": [{"product_id": "nope", "quantity": 1, "price": 1, "tax": 0, "tax_id": "x"}]}),
+    ] {
+        bodies.push(
+            xs_send(&emu, Method::POST, "api/register_sales", Some(&request))
+                .await
+                .1,
+        );
+    }
+    bodies.push(
+        xs_send(
+            &emu,
+            Method::POST,
+            "api/2.0/webhooks",
+            Some(&json!({"url": "https://example.com/h", "active": true, "type": "nope.update"})),
+        )
+        .await
+        .1,
+    );
+    for body in bodies {
+        let text = body.to_string();
+        assert!(
+            !text.contains("Some(") && !text.contains("None") && !text.contains("\\u{"),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn brand_supplier_tag_and_variant_attribute_writes_answer_as_the_spec_says() {
+    let emu = start().await;
+    let mut ids = Vec::new();
+    for table in ["brands", "suppliers", "tags"] {
+        let (status, body) = xs_send(
+            &emu,
+            Method::POST,
+            &format!("api/2.0/{table}"),
+            Some(&json!({"name": "Acme"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{table}");
+        let id = body["data"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{table}: {body}"));
+        ids.push(id.to_string());
+    }
+    let (brand, supplier, tag) = (&ids[0], &ids[1], &ids[2]);
+    let rename = json!({"name": "Acme Leather"});
+    let (status, body) = xs_send(
+        &emu,
+        Method::PUT,
+        &format!("api/2.0/brands/{brand}"),
+        Some(&rename),
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"data": {"id": brand}})));
+    let (status, body) = xs_send(
+        &emu,
+        Method::PUT,
+        &format!("api/2.0/suppliers/{supplier}"),
+        Some(&rename),
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"id": supplier})));
+    let (status, body) = xs_send(
+        &emu,
+        Method::PUT,
+        &format!("api/2.0/tags/{tag}"),
+        Some(&rename),
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"data": tag})));
+
+    // A product using all three loses them when they are deleted.
+    let (_, created) = xs_send(
+        &emu,
+        Method::POST,
+        "api/2.0/products",
+        Some(
+            &json!({"name": "Wallet", "price_excluding_tax": 10, "brand_id": brand,
+                     "supplier_id": supplier, "tag_ids": [tag]}),
+        ),
+    )
+    .await;
+    let product = created["data"][0].as_str().unwrap().to_string();
+    let (status, body) = xs_send(
+        &emu,
+        Method::DELETE,
+        &format!("api/2.0/brands/{brand}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["payload"]["data"]["id"], brand.as_str());
+    assert!(body["payload"]["data"]["job_id"].is_string());
+    for (table, id) in [("suppliers", supplier), ("tags", tag)] {
+        let (status, body) =
+            xs_send(&emu, Method::DELETE, &format!("api/2.0/{table}/{id}"), None).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["data"]["id"], id.as_str(), "{table}");
+        assert!(body["data"]["job_id"].is_string(), "{table}");
+    }
+    let (_, read) = xs_get(&emu, &format!("api/2.0/products/{product}")).await;
+    assert_eq!(read["data"]["brand_id"], Value::Null);
+    assert_eq!(read["data"]["supplier_id"], Value::Null);
+    assert_eq!(read["data"]["tag_ids"], json!([]));
+
+    let (status, body) = xs_send(
+        &emu,
+        Method::POST,
+        "api/2.0/variant_attributes",
+        Some(&json!({"name": "Size"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let size = body["data"]["id"].as_str().unwrap().to_string();
+    assert!(body["data"]["created_at"].is_string() && body["data"]["updated_at"].is_string());
+    let (status, body) = xs_send(
+        &emu,
+        Method::PUT,
+        &format!("api/2.0/variant_attributes/{size}"),
+        Some(&json!({"name": "Maat"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"data": {"id": size, "name": "Maat"}}))
+    );
+    let (status, body) = xs_send(
+        &emu,
+        Method::DELETE,
+        &format!("api/2.0/variant_attributes/{size}"),
+        None,
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"data": {"id": size}})));
+    let (status, _) = xs_send(
+        &emu,
+        Method::DELETE,
+        &format!("api/2.0/variant_attributes/{size}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = xs_send(
+        &emu,
+        Method::POST,
+        "api/2.0/variant_attributes",
+        Some(&json!({"name": ""})),
     )
     .await;
     assert_eq!(status, 422);

@@ -22,6 +22,8 @@
 //! calls. A full read ([`CatalogTarget::list`]) lists products, variants and the links of the
 //! reference fields in use 250 at a time, each other language once more, and the images of each
 //! product that has some. The lookup before creates lists the shop's variants once per run.
+//! Before its first request, a target reads `account/ratelimit` once, so that its client paces
+//! from the budget the key really has left.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -161,6 +163,8 @@ pub struct EcomTarget {
     /// Variant fields, the SKU excluded.
     variant_fields: Vec<String>,
     skus: Mutex<Option<SkuIndex>>,
+    /// Set once `account/ratelimit` was read (before the target's first other request).
+    budget_read: tokio::sync::OnceCell<()>,
 }
 
 impl EcomTarget {
@@ -191,12 +195,27 @@ impl EcomTarget {
                 .collect(),
             marker_field,
             skus: Mutex::new(None),
+            budget_read: tokio::sync::OnceCell::new(),
         }
     }
 
     /// The client.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// Reads the key's budget (`account/ratelimit`) into the client's limiter before the
+    /// target's first request, so a run starting on a budget half spent by another process
+    /// or an earlier run paces from its first call instead of learning it from a 429. Once per
+    /// target; a failure is logged and the limiter learns from the headers instead.
+    async fn read_budget(&self) {
+        self.budget_read
+            .get_or_init(|| async {
+                if let Err(error) = self.client.sync_rate_limit().await {
+                    tracing::warn!(%error, "could not read account/ratelimit; pacing from headers");
+                }
+            })
+            .await;
     }
 
     /// Keeps the SKU index (once built) in step with the variants this target writes.
@@ -756,6 +775,7 @@ impl CatalogTarget for EcomTarget {
     }
 
     async fn list(&self, scope: &ReadScope) -> Result<Vec<ActualItem>, TargetError> {
+        self.read_budget().await;
         let products: Vec<Product> = self
             .client
             .products()
@@ -815,6 +835,7 @@ impl CatalogTarget for EcomTarget {
     }
 
     async fn fetch(&self, id: &str, scope: &ReadScope) -> Result<Option<ActualItem>, TargetError> {
+        self.read_budget().await;
         let pid = parse_id(id)?;
         let Some(p) = self
             .client
@@ -854,6 +875,7 @@ impl CatalogTarget for EcomTarget {
     }
 
     async fn changed_since(&self, since: &str) -> Result<BTreeMap<String, String>, TargetError> {
+        self.read_budget().await;
         let since = chrono::DateTime::parse_from_rfc3339(since)
             .map_err(|e| TargetError::rejected(format!("bad time {since:?}: {e}")))?
             .with_timezone(&chrono::Utc)
@@ -881,6 +903,7 @@ impl CatalogTarget for EcomTarget {
         item: &DesiredItem,
         scope: &ReadScope,
     ) -> Result<Option<ActualItem>, TargetError> {
+        self.read_budget().await;
         let guard = self.sku_index().await?;
         let found = item.skus().find_map(|s| {
             guard
@@ -911,6 +934,7 @@ impl CatalogTarget for EcomTarget {
         if intents.is_empty() {
             return Ok(BTreeMap::new());
         }
+        self.read_budget().await;
         let marker_field = api_name(&self.marker_field);
         let mut list =
             self.client
@@ -958,6 +982,7 @@ impl CatalogTarget for EcomTarget {
     }
 
     async fn references(&self, fields: &[String]) -> Result<References, TargetError> {
+        self.read_budget().await;
         let mut out = References::default();
         for field in fields {
             match field.as_str() {
@@ -1069,6 +1094,7 @@ impl CatalogTarget for EcomTarget {
         op: &Operation,
         checkpoint: &dyn Checkpoint,
     ) -> Result<Applied, TargetError> {
+        self.read_budget().await;
         let language = self.client.language().clone();
         match op {
             Operation::CreateReference {
@@ -1155,6 +1181,7 @@ impl CatalogTarget for EcomTarget {
         let Some(first) = items.iter().filter_map(|i| i.id.parse::<u64>().ok()).min() else {
             return Ok(());
         };
+        self.read_budget().await;
         // A product's default variant is created after it: list variants from just below the
         // first new product's id.
         let variants: Vec<Variant> = self

@@ -73,6 +73,8 @@ async fn initial_incremental_and_idle_passes() {
         "an idle pass writes nothing"
     );
     assert_eq!(emu.stats().requests, before.requests, "and reads nothing");
+    // The target read the key's budget once, before its first other request.
+    assert_eq!(emu.stats().route("GET /{lang}/account/ratelimit.json"), 1);
 }
 
 #[tokio::test]

@@ -28,3 +28,25 @@ fn conformance_xseries_fixtures_decode_and_preserve_expected_values() {
 fn conformance_xseries_every_value_survives() {
     assert_conforms(&API, &workspace(), &overlay(), true);
 }
+
+/// Webhook payloads are decode-only (see `conformance::API`): what third-party clients met in
+/// real payloads (`0` for a flag, `""` for a reorder point) reads as its meaning.
+#[test]
+fn webhook_payloads_read_wire_variants_as_their_meaning() {
+    use lightspeed_xseries::model::{WebhookCustomer, WebhookInventory, WebhookProduct};
+    let product: WebhookProduct =
+        serde_json::from_value(serde_json::json!({"id": "p1", "active": 0})).unwrap();
+    assert_eq!(product.active, Some(false));
+    let customer: WebhookCustomer =
+        serde_json::from_value(serde_json::json!({"id": "c1", "do_not_email": 0})).unwrap();
+    assert_eq!(customer.do_not_email, Some(false));
+    let inventory: WebhookInventory =
+        serde_json::from_value(serde_json::json!({"id": "i1", "reorder_point": ""})).unwrap();
+    assert_eq!(inventory.reorder_point, None);
+    assert!(
+        lightspeed_xseries::conformance::API
+            .decode_only
+            .iter()
+            .any(|d| d.folder == "webhook_payload")
+    );
+}

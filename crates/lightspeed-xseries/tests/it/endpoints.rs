@@ -506,3 +506,33 @@ async fn error_bodies_and_the_connection_test_name_the_cause() {
     );
     assert!(problem.to_string().contains("domain prefix"), "{problem}");
 }
+
+#[tokio::test]
+async fn a_search_that_ignores_source_id_cannot_pass_another_sale_off_as_the_one_sought() {
+    let server = MockServer::start().await;
+    // One reading of the 2.0 search: `source_id` is not a listed attribute and is ignored,
+    // so every sale comes back.
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/search"))
+        .and(query_param("type", "sales"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [
+            {"id": "s1", "source_id": "ORD-1"},
+            {"id": "s2", "source_id": "ORD-2"},
+            {"id": "s3"}
+        ]})))
+        .mount(&server)
+        .await;
+    let clock = clock();
+    let client = client(&server, &clock);
+    let found = client.sales().find_by_source_id("ORD-2").await.unwrap();
+    let ids: Vec<_> = found.iter().filter_map(|s| s.id.clone()).collect();
+    assert_eq!(ids, vec![SaleId::from("s2")]);
+    assert!(
+        client
+            .sales()
+            .find_by_source_id("ORD-9")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
