@@ -469,7 +469,10 @@ impl Client {
             let empty = categories.is_empty();
             out.extend(categories);
             let info = page.page_info.unwrap_or_default();
-            match info.last_seen.filter(|_| info.has_next == Some(true) && !empty) {
+            match info
+                .last_seen
+                .filter(|_| info.has_next == Some(true) && !empty)
+            {
                 Some(next) if call.after.as_deref() != Some(next.as_str()) => {
                     call.after = Some(next)
                 }

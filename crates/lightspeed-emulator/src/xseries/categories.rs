@@ -41,10 +41,7 @@ pub(crate) fn list(store: &Store, call: &Call<'_>) -> Result<Reply, Refusal> {
         None => 1000,
         Some(Ok(n)) if n > 0 => n,
         Some(_) => {
-            return Err(Refusal::field(
-                "page_size",
-                "must be a positive integer",
-            ));
+            return Err(Refusal::field("page_size", "must be a positive integer"));
         }
     };
     let parent = call.param("parent");
@@ -103,7 +100,10 @@ pub(crate) fn bulk(store: &mut Store, input: &Map<String, Value>) -> Result<Repl
                                 .and_then(|r| r.get("parent_category_id")).cloned()}));
             continue;
         }
-        let parent = match (text("parent_category_id"), text("payload_parent_category_id")) {
+        let parent = match (
+            text("parent_category_id"),
+            text("payload_parent_category_id"),
+        ) {
             (Some(p), _) => Some(p),
             (None, Some(p)) => Some(payload_ids.get(&p).cloned().ok_or_else(|| {
                 Refusal::field(
@@ -150,8 +150,10 @@ pub(crate) fn bulk(store: &mut Store, input: &Map<String, Value>) -> Result<Repl
         if let Some(p) = text("payload_id") {
             payload_ids.insert(p, id.clone());
         }
-        out.push(json!({"id": id, "payload_id": text("payload_id"), "name": name,
-                        "parent_category_id": parent}));
+        out.push(
+            json!({"id": id, "payload_id": text("payload_id"), "name": name,
+                        "parent_category_id": parent}),
+        );
     }
     Ok(Reply::json(StatusCode::OK, &json!({"data": out})))
 }
@@ -163,7 +165,10 @@ fn rename_in_paths(store: &mut Store, id: &str, name: &str) {
         .filter(|r| {
             r.get("category_path")
                 .and_then(Value::as_array)
-                .is_some_and(|p| p.iter().any(|e| e.get("id").and_then(Value::as_str) == Some(id)))
+                .is_some_and(|p| {
+                    p.iter()
+                        .any(|e| e.get("id").and_then(Value::as_str) == Some(id))
+                })
         })
         .cloned()
         .collect();
@@ -188,6 +193,8 @@ pub(crate) fn embed(store: &Store, field: &str, id: &Value) -> Result<Value, Ref
     let row = store
         .live(TABLE, id)
         .ok_or_else(|| Refusal::field(field, &format!("no product category with id {id}")))?;
-    Ok(json!({"id": id, "name": row.get("name").cloned().unwrap_or_default(),
-              "version": row.get("version").cloned().unwrap_or_default()}))
+    Ok(
+        json!({"id": id, "name": row.get("name").cloned().unwrap_or_default(),
+              "version": row.get("version").cloned().unwrap_or_default()}),
+    )
 }

@@ -649,7 +649,10 @@ async fn product_categories_form_a_tree_that_products_are_filed_under() {
     )
     .await;
     assert_eq!(status, 422);
-    assert!(refused.to_string().contains("product_category_id"), "{refused}");
+    assert!(
+        refused.to_string().contains("product_category_id"),
+        "{refused}"
+    );
     // Paging by category id.
     let (_, first) = xs_get(&emu, "api/2.0/product_categories?page_size=2").await;
     assert_eq!(first["page_info"]["has_next"], true);

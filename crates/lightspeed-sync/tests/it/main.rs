@@ -6,6 +6,7 @@
 mod conformance;
 mod ecom;
 mod fields;
+mod fulfillment;
 mod ledger;
 mod plans;
 mod support;

@@ -577,7 +577,11 @@ async fn users_by_id_variant_attributes_categories_and_customers_by_code() {
         .collect();
     assert_eq!(
         paths,
-        [vec!["Clothing"], vec!["Clothing", "Shirts"], vec!["Clothing", "Socks"]]
+        [
+            vec!["Clothing"],
+            vec!["Clothing", "Shirts"],
+            vec!["Clothing", "Socks"]
+        ]
     );
     let found = client.customers().find_by_code("lsync-FR-1").await.unwrap();
     assert_eq!(found[0].id, Some(CustomerId::from("k1")));

@@ -1,0 +1,1 @@
+//! eCom orders as fulfillment requests (features `ecom` and `xseries`).
