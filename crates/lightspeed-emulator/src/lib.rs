@@ -249,6 +249,21 @@ impl EmulatorHandle {
         serde_json::json!({"ecom": ecom::counts(&self.shared), "xseries": xseries::counts(&self.shared)})
     }
 
+    /// Places an eCom order, as a shopper's checkout would (the API itself has no order
+    /// create); answers its id. `order` holds the order's fields in the API's names
+    /// (`email`, `firstname`, `addressShippingStreet`, `paymentStatus`, `shipmentTitle`,
+    /// `shipmentPriceExcl`, `discountAmount`...) and `lines`: `[{"sku", "quantity",
+    /// "priceExcl" (unit, excluding tax), "taxRate", "productTitle"}]`. Totals, the number
+    /// (`ORD00001`), the lines' links to the shop's variants by SKU and one shipment are made
+    /// from them.
+    pub fn place_ecom_order(&self, order: &Value) -> Result<u64, Error> {
+        let input = order
+            .as_object()
+            .ok_or_else(|| Error::Seed("an order is an object".into()))?;
+        let mut store = lock(&self.shared.ecom);
+        ecom::Orders::place(&mut store, input).map_err(|e| Error::Seed(format!("order: {}", e.0)))
+    }
+
     /// The X-Series retailer-wide version counter.
     pub fn xseries_version(&self) -> i64 {
         xseries::version(&self.shared)
