@@ -8,6 +8,7 @@ mod ecom;
 mod fields;
 mod fulfillment;
 mod ledger;
+mod orders;
 mod plans;
 mod support;
 mod xseries;
