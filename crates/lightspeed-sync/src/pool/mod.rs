@@ -1,6 +1,7 @@
 //! The inventory pool flow: the pool other channels read from ([`InventoryItem`]s behind the
 //! [`InventorySink`] trait, in memory or in SQLite), filled from X-Series by [`xseries`]
-//! (feature `xseries`): "Get Inventory (Primary)" and "(Secondary)".
+//! (feature `xseries`): "Get Inventory (Primary)" and "(Secondary)", and pushed to eCom's
+//! variants by [`ecom`] (feature `ecom`): stock and prices by SKU, changed SKUs only.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+#[cfg(feature = "ecom")]
+pub mod ecom;
 #[cfg(feature = "xseries")]
 pub mod xseries;
 

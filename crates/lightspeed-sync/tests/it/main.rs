@@ -10,5 +10,6 @@ mod fulfillment;
 mod ledger;
 mod orders;
 mod plans;
+mod stock;
 mod support;
 mod xseries;
