@@ -10,6 +10,7 @@ mod fulfillment;
 mod ledger;
 mod orders;
 mod plans;
+mod pool;
 mod stock;
 mod support;
 mod xseries;
