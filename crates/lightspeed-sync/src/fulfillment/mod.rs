@@ -1313,8 +1313,12 @@ impl<'a> Fulfillment<'a> {
                 first.tax = round5(first.price * options.tax_rate);
             }
         }
-        // The request's total tax: the last line's unit tax takes the difference.
-        if let Some(total_tax) = sale.total_tax {
+        // The request's total tax: the last line's unit tax takes the difference. Shipping
+        // written in the note (no shipping line) takes its tax out of the total with it.
+        if let Some(mut total_tax) = sale.total_tax {
+            if options.shipping_sku.is_none() && shipping > Decimal::ZERO {
+                total_tax -= round5(shipping * options.tax_rate);
+            }
             reconcile_tax(&mut lines, total_tax)
                 .map_err(|m| TargetError::rejected(format!("request {}: {m}", request.number)))?;
         }

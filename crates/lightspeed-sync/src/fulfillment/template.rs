@@ -33,7 +33,7 @@
 //! | `lines[].sku` (required), `lines[].quantity`, `lines[].price`, `lines[].tax` | a sale line: the SKU's product, quantity, unit price excluding tax and unit tax (computed from the options' rate when not given) |
 //! | `adjustments.total_discount` | comes off the first line's unit price (register sales have no order discount) |
 //! | `adjustments.total_shipping_cost` | a line of the options' shipping product, or a note |
-//! | `adjustments.total_tax` | the sale's tax total: the last line's unit tax takes the difference from the lines' own |
+//! | `adjustments.total_tax` | the sale's tax total: the last line's unit tax takes the difference from the lines' own (less the shipping's tax at the options' rate when shipping goes in the note) |
 //! | `payment_type` | a payment of the sale's total with this payment type (its id or its name in the store) |
 //!
 //! The default template, [`DEFAULT_TEMPLATE`] (also `examples/mappings/xseries-sale.json`),
