@@ -6,13 +6,15 @@
 //! - **eCom** under `/{lang}/{resource}.json` with Basic auth: products (a create also creates
 //!   the default variant), variants, product images, categories, categories/products, brands,
 //!   suppliers, types, attributes, types/attributes, tags, tags/products, webhooks, shop,
-//!   account, account/permissions, account/ratelimit and languages. Lists take `page`, `limit`
+//!   account, account/permissions, account/ratelimit and languages; orders, their lines and
+//!   shipments (read and update; orders are placed with
+//!   [`EmulatorHandle::place_ecom_order`]), and `variants/bulk`. Lists take `page`, `limit`
 //!   (at most 250), `since_id`, `created_at_min/max`, `updated_at_min/max`, `fields` and the
 //!   resource filters (`variants?product=`, `products?supplier=`...); `…/count.json` counts.
 //!   Texts are stored per language.
 //! - **X-Series** under `/api/...` with Bearer auth: 2.0 products, inventory, outlets,
 //!   registers, users, taxes, payment types, customers, brands, suppliers, tags, variant
-//!   attributes, sales, search, retailer and webhooks; 2.1 product create and update; 0.9
+//!   attributes, product categories, sales, search, retailer and webhooks; 2.1 product create and update; 0.9
 //!   `register_sales`; OAuth at `/connect` and `/api/1.0/token` with refresh-token rotation.
 //!   Every change bumps one retailer-wide version; lists honour `after`, `before`,
 //!   `page_size` and `deleted`.
