@@ -42,6 +42,10 @@
 //! its memo, in one `PUT`. The state store then marks the order confirmed, and later runs
 //! skip it without a call. A crash between the `PUT` and the mark costs one read on the next
 //! run, which finds the order already written and writes nothing: the `PUT` is made once.
+//!
+//! With [`WriteBack::ship_when_dispatched`], the order is also remembered until its sale is
+//! dispatched in the store: [`EcomOrders::ship_dispatched`] then marks its shipments shipped
+//! (shipments come with their order in eCom and can be updated, not created).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -74,6 +78,9 @@ pub struct WriteBack {
     pub status: Option<OrderStatus>,
     /// Add `X-Series sale <id>` to the order's memo.
     pub memo: bool,
+    /// Remember the order, so that [`EcomOrders::ship_dispatched`] marks its shipments
+    /// shipped once its X-Series sale is dispatched or picked up.
+    pub ship_when_dispatched: bool,
 }
 
 impl Default for WriteBack {
@@ -81,8 +88,24 @@ impl Default for WriteBack {
         WriteBack {
             status: Some(OrderStatus::ProcessingAwaitingShipment),
             memo: true,
+            ship_when_dispatched: false,
         }
     }
+}
+
+/// The orders waiting for their X-Series sale's dispatch: a JSON object, order number ->
+/// `[order id, sale id]`.
+pub const AWAITING_DISPATCH: &str = "ecom.orders.awaiting_dispatch";
+
+/// What [`EcomOrders::ship_dispatched`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShipReport {
+    /// Orders whose shipments were marked shipped.
+    pub shipped: Vec<String>,
+    /// Orders whose sale is not dispatched yet.
+    pub waiting: usize,
+    /// Orders no longer followed (their sale was voided or is gone), with why.
+    pub dropped: Vec<(String, String)>,
 }
 
 /// Which orders are read, and what is written back.
@@ -176,6 +199,114 @@ impl<'s> EcomOrders<'s> {
             Some(t) => Some(t - Duration::hours(i64::from(self.options.margin_hours))),
             None => self.options.since,
         })
+    }
+}
+
+impl EcomOrders<'_> {
+    async fn awaiting(&self) -> Result<Map<String, Json>> {
+        Ok(self
+            .state
+            .cursor(AWAITING_DISPATCH)
+            .await?
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default())
+    }
+
+    async fn save_awaiting(&self, awaiting: &Map<String, Json>) -> Result<()> {
+        self.state
+            .set_cursor(
+                AWAITING_DISPATCH,
+                &Json::Object(awaiting.clone()).to_string(),
+            )
+            .await
+    }
+
+    /// Carries X-Series' fulfillment back to the webshop: for each order remembered by
+    /// [`WriteBack::ship_when_dispatched`], reads its sale (one call), and once the sale is
+    /// `DISPATCHED_CLOSED` or `PICKED_UP_CLOSED` sets the order's shipments that are not
+    /// shipped yet to `shipped` (one read, and one `PUT` per such shipment). A voided or
+    /// deleted sale stops the following. Each order is forgotten once done, so a rerun after a
+    /// crash reads the shipments again and writes only what is not shipped.
+    pub async fn ship_dispatched(
+        &self,
+        xseries: &lightspeed_xseries::Client,
+    ) -> Result<ShipReport> {
+        use lightspeed_xseries::model::{SaleId, SaleStatus};
+        let mut report = ShipReport::default();
+        let mut awaiting = self.awaiting().await?;
+        let entries: Vec<(String, Json)> = awaiting
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (number, entry) in entries {
+            let (Some(order_id), Some(sale_id)) = (
+                entry.get(0).and_then(Json::as_u64),
+                entry.get(1).and_then(Json::as_str),
+            ) else {
+                awaiting.remove(&number);
+                continue;
+            };
+            let sale = match xseries.sales().get(&SaleId::from(sale_id)).await {
+                Ok(sale) => sale,
+                Err(e)
+                    if matches!(&e, lightspeed_xseries::Error::Api(core)
+                    if core.kind() == lightspeed_core::ErrorKind::NotFound) =>
+                {
+                    report
+                        .dropped
+                        .push((number.clone(), format!("sale {sale_id} is gone")));
+                    awaiting.remove(&number);
+                    self.save_awaiting(&awaiting).await?;
+                    continue;
+                }
+                Err(e) => return Err(Error::Target(TargetError::from_xseries(e))),
+            };
+            match sale.status {
+                Some(SaleStatus::DispatchedClosed | SaleStatus::PickedUpClosed) => {}
+                Some(SaleStatus::Voided) => {
+                    report
+                        .dropped
+                        .push((number.clone(), format!("sale {sale_id} was voided")));
+                    awaiting.remove(&number);
+                    self.save_awaiting(&awaiting).await?;
+                    continue;
+                }
+                _ => {
+                    report.waiting += 1;
+                    continue;
+                }
+            }
+            let order = lightspeed_ecom::model::OrderId(order_id);
+            let shipments = self
+                .client
+                .shipments()
+                .list()
+                .order(order)
+                .send()
+                .await
+                .map_err(|e| Error::Target(ecom(e)))?;
+            for shipment in shipments {
+                if matches!(
+                    shipment.status,
+                    Some(ShipmentStatus::Shipped | ShipmentStatus::Cancelled)
+                ) {
+                    continue;
+                }
+                let input = lightspeed_ecom::model::ShipmentInput {
+                    status: Some(ShipmentStatus::Shipped),
+                    ..Default::default()
+                };
+                self.client
+                    .shipments()
+                    .update(shipment.id, &input)
+                    .await
+                    .map_err(|e| Error::Target(ecom(e)))?;
+            }
+            report.shipped.push(number.clone());
+            awaiting.remove(&number);
+            self.save_awaiting(&awaiting).await?;
+        }
+        Ok(report)
     }
 }
 
@@ -437,6 +568,13 @@ impl OrderSource for EcomOrders<'_> {
                 .update(order.id, &input)
                 .await
                 .map_err(ecom)?;
+        }
+        if write_back.ship_when_dispatched {
+            // Remembered before the order is marked confirmed: a crash in between adds it
+            // again next run, which changes nothing.
+            let mut awaiting = self.awaiting().await.map_err(store)?;
+            awaiting.insert(number.to_string(), json!([order.id.0, sale_id]));
+            self.save_awaiting(&awaiting).await.map_err(store)?;
         }
         self.state
             .set_cursor(&key, &format!("confirmed:{sale_id}"))

@@ -225,3 +225,88 @@ async fn an_order_is_one_sale_written_back_once_whatever_write_a_crash_interrupt
         );
     }
 }
+
+#[tokio::test]
+async fn a_sale_dispatched_in_the_store_marks_the_orders_shipment_shipped_once() {
+    use lightspeed_sync::fulfillment::ecom::WriteBack;
+    use lightspeed_xseries::model::{RegisterSaleInput, RegisterSaleProductInput, SaleStatus};
+    let (emu, xseries) = store().await;
+    seed(&emu).await;
+    let options = FulfillmentOptions {
+        status: SaleStatus::AwaitingDispatch,
+        ..fulfillment_setup(&emu).await
+    };
+    let id = place_order(&emu);
+    let (ecom, _) = ecom_client(&emu, None);
+    let state = MemoryStateStore::new();
+    let source_options = EcomOrderOptions {
+        write_back: WriteBack {
+            ship_when_dispatched: true,
+            ..WriteBack::default()
+        },
+        ..EcomOrderOptions::default()
+    };
+    let source = EcomOrders::new(ecom.clone(), &state, source_options);
+    let sink = XSeriesSales::new(xseries.clone());
+    let template = SaleTemplate::guide();
+    let report = Fulfillment::new(&sink, &source, &state, &options)
+        .with_template(&template)
+        .run(Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(report.created(), 1, "{report:?}");
+    // Not dispatched yet: one read of the sale, nothing written.
+    let waiting = source.ship_dispatched(&xseries).await.unwrap();
+    assert_eq!(waiting.waiting, 1);
+    // The store dispatches it (a 0.9 update of the whole sale).
+    let sale = xseries
+        .sales()
+        .find_by_source_id("ORD00001")
+        .await
+        .unwrap()
+        .remove(0);
+    let lines = sale
+        .line_items
+        .clone()
+        .unwrap()
+        .into_iter()
+        .map(|l| RegisterSaleProductInput {
+            product_id: l.product_id,
+            quantity: l.quantity,
+            price: l.price,
+            tax: l.tax,
+            tax_id: l.tax_id,
+            ..Default::default()
+        })
+        .collect();
+    xseries
+        .sales()
+        .create_register_sale(&RegisterSaleInput {
+            id: sale.id.clone(),
+            register_id: sale.register_id.clone(),
+            user_id: sale.user_id.clone(),
+            customer_id: sale.customer_id.clone(),
+            status: Some(SaleStatus::DispatchedClosed),
+            source_id: Some("ORD00001".into()),
+            register_sale_products: Some(lines),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let shipped = source.ship_dispatched(&xseries).await.unwrap();
+    assert_eq!(shipped.shipped, ["ORD00001"], "{shipped:?}");
+    let order = ecom
+        .orders()
+        .get(lightspeed_ecom::model::OrderId(id))
+        .await
+        .unwrap();
+    assert_eq!(
+        order.shipment_status,
+        Some(lightspeed_ecom::model::ShipmentStatus::Shipped)
+    );
+    // Done: the next call reads nothing and writes nothing.
+    let before = emu.stats();
+    let again = source.ship_dispatched(&xseries).await.unwrap();
+    assert_eq!(again, Default::default());
+    assert_eq!(emu.stats().requests, before.requests);
+}
