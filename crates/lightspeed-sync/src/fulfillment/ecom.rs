@@ -3,7 +3,7 @@
 //!
 //! [`EcomOrders`] is an [`OrderSource`]. Each run it lists the orders updated since its cursor
 //! (less a margin, see below), keeps the paid ones that are neither cancelled nor shipped, and
-//! gives each as a [`RequestRecord`] in the guide's names, for a [`SaleTemplate`] (the guide's
+//! gives each as a [`RequestRecord`] in the guide's names, for a [`SaleTemplate`](super::SaleTemplate) (the guide's
 //! default maps them all). The order's number (`ORD00001`) is the request number and the
 //! sale's `source_id`, so the fulfillment ledger makes each order one sale across crashes.
 //!

@@ -172,7 +172,7 @@ impl RequestRecord {
     pub fn to_request(&self) -> super::FulfillmentRequest {
         let text = |k: &str| text_of(self.fields.get(k)).unwrap_or_default();
         let address = |prefix: &str| {
-            let line = |n: u8| text_of(self.fields.get(&format!("{prefix} Address Line {n}")));
+            let line = |n: u8| text_of(self.fields.get(format!("{prefix} Address Line {n}")));
             let second: Vec<String> = [line(2), line(3)].into_iter().flatten().collect();
             super::Address {
                 address1: line(1).unwrap_or_default(),
@@ -322,7 +322,7 @@ impl SaleTemplate {
     pub fn new(mapping: &Mapping) -> Result<Self> {
         let mapping = mapping
             .with_schema(&RegisterSaleSchema)
-            .map_err(|e| Error::Mapping(e))?;
+            .map_err(Error::Mapping)?;
         Ok(SaleTemplate { mapping })
     }
 
@@ -335,7 +335,7 @@ impl SaleTemplate {
                 schema: Some(&RegisterSaleSchema),
             },
         )
-        .map_err(|e| Error::Mapping(e))?;
+        .map_err(Error::Mapping)?;
         Ok(SaleTemplate { mapping })
     }
 
