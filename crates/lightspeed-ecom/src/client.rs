@@ -319,7 +319,7 @@ impl Client {
         self.records("invoices")
     }
 
-    /// `shipments` (read).
+    /// `shipments` (read, and update: status and tracking code).
     pub fn shipments(&self) -> Records<'_, Shipment> {
         self.records("shipments")
     }

@@ -81,7 +81,7 @@ resources! {
     OrderProduct: OrderProductId, "orderProduct", "orderProducts";
     Customer: CustomerId, "customer", "customers", update = CustomerInput;
     Invoice: InvoiceId, "invoice", "invoices";
-    Shipment: ShipmentId, "shipment", "shipments";
+    Shipment: ShipmentId, "shipment", "shipments", update = ShipmentInput;
     ShopLanguage: LanguageId, "language", "languages";
     Webhook: WebhookId, "webhook", "webhooks", create = WebhookInput, update = WebhookInput, delete = true;
 }

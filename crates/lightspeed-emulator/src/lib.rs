@@ -6,13 +6,15 @@
 //! - **eCom** under `/{lang}/{resource}.json` with Basic auth: products (a create also creates
 //!   the default variant), variants, product images, categories, categories/products, brands,
 //!   suppliers, types, attributes, types/attributes, tags, tags/products, webhooks, shop,
-//!   account, account/permissions, account/ratelimit and languages. Lists take `page`, `limit`
+//!   account, account/permissions, account/ratelimit and languages; orders, their lines and
+//!   shipments (read and update; orders are placed with
+//!   [`EmulatorHandle::place_ecom_order`]), and `variants/bulk`. Lists take `page`, `limit`
 //!   (at most 250), `since_id`, `created_at_min/max`, `updated_at_min/max`, `fields` and the
 //!   resource filters (`variants?product=`, `products?supplier=`...); `…/count.json` counts.
 //!   Texts are stored per language.
 //! - **X-Series** under `/api/...` with Bearer auth: 2.0 products, inventory, outlets,
 //!   registers, users, taxes, payment types, customers, brands, suppliers, tags, variant
-//!   attributes, sales, search, retailer and webhooks; 2.1 product create and update; 0.9
+//!   attributes, product categories, sales, search, retailer and webhooks; 2.1 product create and update; 0.9
 //!   `register_sales`; OAuth at `/connect` and `/api/1.0/token` with refresh-token rotation.
 //!   Every change bumps one retailer-wide version; lists honour `after`, `before`,
 //!   `page_size` and `deleted`.
@@ -247,6 +249,21 @@ impl EmulatorHandle {
     /// Records per resource: `{"ecom": {...}, "xseries": {...}}`.
     pub fn counts(&self) -> Value {
         serde_json::json!({"ecom": ecom::counts(&self.shared), "xseries": xseries::counts(&self.shared)})
+    }
+
+    /// Places an eCom order, as a shopper's checkout would (the API itself has no order
+    /// create); answers its id. `order` holds the order's fields in the API's names
+    /// (`email`, `firstname`, `addressShippingStreet`, `paymentStatus`, `shipmentTitle`,
+    /// `shipmentPriceExcl`, `discountAmount`...) and `lines`: `[{"sku", "quantity",
+    /// "priceExcl" (unit, excluding tax), "taxRate", "productTitle"}]`. Totals, the number
+    /// (`ORD00001`), the lines' links to the shop's variants by SKU and one shipment are made
+    /// from them.
+    pub fn place_ecom_order(&self, order: &Value) -> Result<u64, Error> {
+        let input = order
+            .as_object()
+            .ok_or_else(|| Error::Seed("an order is an object".into()))?;
+        let mut store = lock(&self.shared.ecom);
+        ecom::Orders::place(&mut store, input).map_err(|e| Error::Seed(format!("order: {}", e.0)))
     }
 
     /// The X-Series retailer-wide version counter.

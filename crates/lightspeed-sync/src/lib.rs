@@ -5,9 +5,11 @@
 //!   applied with checkpoints and a write-ahead ledger, resumable, never duplicating and never
 //!   dropping a mapped field ([`CatalogSync`], [`EcomTarget`] with feature `ecom`).
 //! - [`pool`]: the inventory pool ([`InventorySink`](pool::InventorySink), memory and
-//!   SQLite), filled from X-Series, primary and secondary (feature `xseries`).
+//!   SQLite), filled from X-Series, primary and secondary (feature `xseries`), and pushed to
+//!   eCom's variants by SKU (feature `ecom`).
 //! - [`fulfillment`] (feature `xseries`): fulfillment requests -> X-Series register sales,
-//!   once and only once.
+//!   once and only once, typed or through a mapping template; eCom orders as requests, each
+//!   sale written back to its order (with feature `ecom`).
 //!
 //! Shared by the flows: [`source`] (where records come from: CSV, JSON, NDJSON, memory, your
 //! own), [`state`] (what is remembered between runs: SQLite by default, memory; with the
@@ -65,6 +67,19 @@ struct SyncGuide;
 #[cfg(all(doctest, feature = "xseries"))]
 #[doc = include_str!("../../../docs/xseries-flows.md")]
 struct XSeriesGuide;
+
+// The pages of the fulfillment template, eCom orders and the stock push, likewise.
+#[cfg(all(doctest, feature = "xseries"))]
+#[doc = include_str!("../../../docs/fulfillment-template.md")]
+struct FulfillmentTemplateGuide;
+
+#[cfg(all(doctest, feature = "xseries", feature = "ecom"))]
+#[doc = include_str!("../../../docs/ecom-orders.md")]
+struct EcomOrdersGuide;
+
+#[cfg(all(doctest, feature = "ecom"))]
+#[doc = include_str!("../../../docs/stock-to-ecom.md")]
+struct StockGuide;
 
 pub mod catalog;
 pub mod error;

@@ -223,6 +223,7 @@ versioned!(
     Brand,
     Supplier,
     Tag,
+    VariantAttribute,
     ProductType,
     PriceBookProduct,
     OutletTax,
@@ -415,6 +416,12 @@ impl Client {
         self.list("users")
     }
 
+    /// One user (`/api/2.0/users/{id}`; the API's example answers with a list of one, its
+    /// schema with the record: both are read).
+    pub async fn user(&self, id: &UserId) -> Result<User> {
+        self.get(format!("api/2.0/users/{id}")).await
+    }
+
     /// The user the token belongs to (`/api/2.0/user`).
     pub async fn me(&self) -> Result<User> {
         self.get("api/2.0/user".into()).await
@@ -443,6 +450,35 @@ impl Client {
     /// Product types (product categories).
     pub fn product_types(&self) -> List<'_, ProductType> {
         self.list("product_types")
+    }
+
+    /// Variant attributes (Size, Color): the names of the options variants carry.
+    pub fn variant_attributes(&self) -> List<'_, VariantAttribute> {
+        self.list("variant_attributes")
+    }
+
+    /// Every product category (`/api/2.0/product_categories`, the hierarchy formerly called
+    /// product types), each with its path from the root, following the id cursor page by page.
+    /// A cursor that does not move ends the read with the pages so far.
+    pub async fn product_categories(&self) -> Result<Vec<ProductCategory>> {
+        let mut out = Vec::new();
+        let mut call = ListProductCategories::default();
+        loop {
+            let page = self.send(&call).await?;
+            let categories = page.data.and_then(|d| d.categories).unwrap_or_default();
+            let empty = categories.is_empty();
+            out.extend(categories);
+            let info = page.page_info.unwrap_or_default();
+            match info
+                .last_seen
+                .filter(|_| info.has_next == Some(true) && !empty)
+            {
+                Some(next) if call.after.as_deref() != Some(next.as_str()) => {
+                    call.after = Some(next)
+                }
+                _ => return Ok(out),
+            }
+        }
     }
 
     /// Tags.
@@ -613,6 +649,24 @@ impl<'c> Customers<'c> {
                 filters: vec![
                     ("type".into(), "customers".into()),
                     ("email".into(), email.into()),
+                ],
+                ..Default::default()
+            },
+            marker: PhantomData,
+        };
+        Ok(list.page().await?.items())
+    }
+
+    /// Customers with this customer code (`/api/2.0/search?type=customers&customer_code=`):
+    /// how a customer without an email is found again.
+    pub async fn find_by_code(&self, code: &str) -> Result<Vec<Customer>> {
+        let list = List::<Customer> {
+            client: self.client,
+            path: "api/2.0/search".into(),
+            params: ListParams {
+                filters: vec![
+                    ("type".into(), "customers".into()),
+                    ("customer_code".into(), code.into()),
                 ],
                 ..Default::default()
             },

@@ -103,6 +103,31 @@ impl<T: DeserializeOwned + Send> Endpoint for GetOne<T> {
     }
 }
 
+/// `GET /api/2.0/product_categories`: one page of the category tree, paged by category id
+/// (`after` = the previous page's `page_info.last_seen`), not by version.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListProductCategories {
+    /// The `last_seen` of the previous page.
+    pub after: Option<String>,
+    /// Categories per page (the API's default is 1000).
+    pub page_size: Option<u32>,
+    /// Only the children of this category, or `none` for the roots.
+    pub parent: Option<String>,
+}
+
+impl Endpoint for ListProductCategories {
+    type Output = crate::model::ProductCategoryPage;
+    fn request(&self) -> lightspeed_core::Result<Request> {
+        Ok(Request::get("api/2.0/product_categories")
+            .query_opt("after", self.after.clone())
+            .query_opt("page_size", self.page_size)
+            .query_opt("parent", self.parent.clone()))
+    }
+    fn parse(&self, response: Response) -> lightspeed_core::Result<Self::Output> {
+        response.json()
+    }
+}
+
 /// Reads `{"data": T}`, or `{"data": [T]}` (the first), or a bare `T`.
 fn one_or_first<T: DeserializeOwned>(response: Response) -> lightspeed_core::Result<T> {
     let mut value: serde_json::Value = response.json()?;

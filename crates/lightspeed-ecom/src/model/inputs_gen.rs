@@ -1117,6 +1117,46 @@ pub struct CustomerInput {
     pub extra: Map<String, Value>,
 }
 
+/// Changes to a shipment (`{"shipment": {...}}`): shipments come with their order and are updated, never created.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ShipmentInput {
+    /// New status.
+    #[serde(
+        rename = "status",
+        default,
+        with = "lightspeed_core::fields::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status: Option<ShipmentStatus>,
+    /// Carrier tracking code.
+    #[serde(
+        rename = "trackingCode",
+        default,
+        with = "lightspeed_core::fields::text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tracking_code: Option<String>,
+    /// Notify the customer that it shipped.
+    #[serde(
+        rename = "doNotifyShipped",
+        default,
+        with = "lightspeed_core::lenient::option_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub do_notify_shipped: Option<bool>,
+    /// Send the customer the tracking code.
+    #[serde(
+        rename = "doNotifyTrackingCode",
+        default,
+        with = "lightspeed_core::lenient::option_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub do_notify_tracking_code: Option<bool>,
+    /// Fields to send that this crate does not model yet (written as given).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// Changes to an order (`{"order": {...}}`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct OrderInput {

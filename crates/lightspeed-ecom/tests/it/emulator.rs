@@ -184,3 +184,104 @@ async fn the_client_waits_out_the_emulators_window_in_virtual_time() {
     assert_eq!(emulator.stats().rate_limited, 0);
     assert_eq!(emulator.stats().requests, 5);
 }
+
+#[tokio::test]
+async fn orders_lines_shipments_and_bulk_variants_through_the_emulator() {
+    let clock = crate::clock();
+    let (emulator, client) = start(EmulatorConfig::default().unlimited(), &clock).await;
+    let (product, variant) = client
+        .create_product(&ProductInput {
+            title: Some("Wallet".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let variant = variant.unwrap();
+    client
+        .variants()
+        .update(
+            variant.id,
+            &VariantInput {
+                sku: Some("LW-001".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let id = emulator
+        .place_ecom_order(&serde_json::json!({
+            "email": "anna@example.com", "firstname": "Anna", "lastname": "de Vries",
+            "paymentStatus": "paid", "shipmentTitle": "DHL", "shipmentPriceExcl": 4.95,
+            "shipmentTaxRate": 0.21,
+            "lines": [{"sku": "LW-001", "quantity": 2, "priceExcl": 74.34, "taxRate": 0.21,
+                       "productTitle": "Wallet"}]}))
+        .unwrap();
+    let orders = client.orders().list().send().await.unwrap();
+    assert_eq!(orders.len(), 1);
+    let order = &orders[0];
+    assert_eq!(order.id, OrderId(id));
+    assert_eq!(order.number.as_deref(), Some("ORD00001"));
+    assert_eq!(order.payment_status, Some(PaymentStatus::Paid));
+    // 2 x 74.34 + 4.95 shipping, and 21% on both.
+    assert_eq!(order.price_excl, Some("153.63".parse().unwrap()));
+    assert_eq!(order.price_incl, Some("185.89".parse().unwrap()));
+    let lines = client.order_products(order.id).list().send().await.unwrap();
+    assert_eq!(lines[0].sku.as_deref(), Some("LW-001"));
+    assert_eq!(lines[0].quantity_ordered, Some(2));
+    assert_eq!(lines[0].base_price_excl, Some("74.34".parse().unwrap()));
+    assert_eq!(
+        lines[0].variant.as_ref().and_then(|l| l.id),
+        Some(variant.id),
+        "the line links the shop's variant"
+    );
+    // Updates: the order's status, then its shipment.
+    let updated = client
+        .orders()
+        .update(
+            order.id,
+            &OrderInput {
+                memo: Some("X-Series sale 1".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.memo.as_deref(), Some("X-Series sale 1"));
+    let shipments = client
+        .shipments()
+        .list()
+        .order(order.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shipments.len(), 1);
+    let shipped = client
+        .shipments()
+        .update(
+            shipments[0].id,
+            &ShipmentInput {
+                status: Some(ShipmentStatus::Shipped),
+                tracking_code: Some("3SABC123".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(shipped.tracking_code.as_deref(), Some("3SABC123"));
+    let order = client.orders().get(order.id).await.unwrap();
+    assert_eq!(order.shipment_status, Some(ShipmentStatus::Shipped));
+    assert_eq!(order.status, Some(OrderStatus::CompletedShipped));
+    // Many variants in one call.
+    let changed = client
+        .update_variants_bulk(vec![VariantBulkItem {
+            id: variant.id,
+            changes: VariantInput {
+                stock_level: Some(7),
+                ..Default::default()
+            },
+        }])
+        .await
+        .unwrap();
+    assert_eq!(changed[0].stock_level, Some(7));
+    let _ = product;
+}

@@ -1,5 +1,6 @@
 //! The eCom API: `/{lang}/{resource}[/{id}][/count].json` with Basic auth.
 
+mod orders;
 mod spec;
 mod store;
 
@@ -11,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::server::{Call, Reply, Shared, lock};
 use crate::webhooks::Delivery;
+pub(crate) use orders::Orders;
 pub(crate) use spec::Kind;
 pub(crate) use store::{Store, decimal_of, number};
 
@@ -172,6 +174,9 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>, out: &mut Vec<Delivery>
         }
         ["languages", tail @ ..] => return languages(call, &store, tail),
         _ => {}
+    }
+    if let Some(reply) = orders::dispatch(shared, &mut store, call, &segments, lang, out) {
+        return reply;
     }
     let Some(route) = route(&segments) else {
         return error(call, StatusCode::NOT_FOUND, "Not found");
@@ -574,7 +579,14 @@ pub(crate) fn dump(shared: &Shared) -> Value {
 
 /// Records per resource.
 pub(crate) fn counts(shared: &Shared) -> Value {
-    json!(lock(&shared.ecom).counts())
+    let store = lock(&shared.ecom);
+    let mut counts = json!(store.counts());
+    if !store.orders.is_empty()
+        && let Some(map) = counts.as_object_mut()
+    {
+        map.insert("orders".into(), json!(store.orders.len()));
+    }
+    counts
 }
 
 #[cfg(test)]

@@ -53,6 +53,8 @@ pub(crate) struct Store {
     rendered: HashMap<(Kind, u64, usize), (u64, Bytes)>,
     /// Indexes that keep writes and reads independent of the number of records.
     index: Index,
+    /// Orders, their lines and shipments (`orders.rs`).
+    pub orders: super::Orders,
 }
 
 /// Lookups kept beside the tables: slugs in use, links between records, images per product.
@@ -238,6 +240,7 @@ impl Store {
             generation: 0,
             rendered: HashMap::new(),
             index: Index::default(),
+            orders: super::Orders::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The X-Series API: `/api/2.0/...` reads and writes, `/api/2.1/products`, 0.9
 //! `/api/register_sales`, OAuth at `/connect` and `/api/1.0/token`; Bearer auth.
 
+mod categories;
 mod oauth;
 mod query;
 mod sales;
@@ -104,6 +105,13 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>, out: &mut Vec<Delivery>
             Reply::ok(&json!({"data": user.into_iter().collect::<Vec<_>>()}))
         }
         (&Method::GET, ["2.0", "search"]) => query::search(&store, call),
+        (&Method::GET, ["2.0", "product_categories"]) => {
+            categories::list(&store, call).unwrap_or_else(refused)
+        }
+        (&Method::POST, ["2.0", "product_categories", "bulk"]) => match body_object(call) {
+            Ok(input) => categories::bulk(&mut store, &input).unwrap_or_else(refused),
+            Err(r) => r,
+        },
         (&Method::GET, ["2.0", table]) if Store::has_table(table) => {
             list(&store, call, table, None)
         }

@@ -17,7 +17,7 @@ use crate::config::EmulatorConfig;
 pub(crate) const WALK_IN: &str = "WALKIN";
 
 /// The resources with a version-paged list, in seed-document order.
-pub(crate) const TABLES: [&str; 14] = [
+pub(crate) const TABLES: [&str; 15] = [
     "outlets",
     "registers",
     "users",
@@ -32,6 +32,7 @@ pub(crate) const TABLES: [&str; 14] = [
     "customers",
     "sales",
     "webhooks",
+    "product_categories",
 ];
 
 /// A refused write: status, and the body in the shape of the endpoint's API generation.
@@ -655,6 +656,18 @@ impl Store {
                 .map_err(|id| Refusal::field("tag_ids", &format!("no tag with id {id}")))?;
             tags.push(tag);
         }
+        // The product category (the newer name of the product type), shared by a family.
+        let category_field = if family.contains_key("product_category_id") {
+            "product_category_id"
+        } else {
+            "product_type_id"
+        };
+        let category_id = family
+            .get(category_field)
+            .filter(|v| !v.is_null())
+            .cloned()
+            .unwrap_or(Value::Null);
+        let category = super::categories::embed(self, category_field, &category_id)?;
         let mut options = Vec::new();
         for def in own
             .get("variant_definitions")
@@ -745,8 +758,9 @@ impl Store {
             "source_id": get("source_id").unwrap_or(Value::Null),
             "source_variant_id": own.get("source_variant_id").cloned().unwrap_or(Value::Null),
             "supply_price": supply,
-            "type": null,
-            "product_type_id": null,
+            "type": category,
+            "product_type_id": category_id.clone(),
+            "product_category_id": category_id,
             "supplier": supplier,
             "supplier_id": family.get("supplier_id").cloned().unwrap_or(Value::Null),
             "brand": brand,
@@ -919,6 +933,7 @@ impl Store {
                 "brand_id",
                 "supplier_id",
                 "tag_ids",
+                "product_category_id",
             ] {
                 if !family.contains_key(k)
                     && let Some(v) = parent_row.get(k)

@@ -835,4 +835,76 @@ async fn brand_supplier_tag_and_variant_attribute_writes_answer_as_the_spec_says
     )
     .await;
     assert_eq!(status, 422);
+
+#[tokio::test]
+async fn product_categories_form_a_tree_that_products_are_filed_under() {
+    let emu = start().await;
+    let client = xseries(&emu);
+    let (status, made) = xs_send(
+        &emu,
+        Method::POST,
+        "api/2.0/product_categories/bulk",
+        Some(&json!({"categories": [
+            {"payload_id": "root", "name": "Clothing"},
+            {"payload_parent_category_id": "root", "payload_id": "tops", "name": "Tops"},
+            {"payload_parent_category_id": "tops", "name": "T-shirts"}]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{made}");
+    let leaf = made["data"][2]["id"].as_str().unwrap().to_string();
+    let categories = client.product_categories().await.unwrap();
+    let leaf_row = categories
+        .iter()
+        .find(|c| c.id.as_ref().map(|i| i.as_str()) == Some(leaf.as_str()))
+        .unwrap();
+    let path: Vec<&str> = leaf_row
+        .category_path
+        .iter()
+        .flatten()
+        .filter_map(|e| e.name.as_deref())
+        .collect();
+    assert_eq!(path, ["Clothing", "Tops", "T-shirts"]);
+    assert_eq!(leaf_row.leaf_category, Some(true));
+    // A product names its category; an unknown one is refused with the field.
+    let (status, created) = xs_send(
+        &emu,
+        Method::POST,
+        "api/2.0/products",
+        Some(&json!({"name": "Tee", "sku": "TEE-1", "product_category_id": leaf})),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["data"][0].as_str().unwrap();
+    let product = client.products().get(&id.into()).await.unwrap();
+    assert_eq!(
+        product.product_category_id.as_ref().map(|i| i.as_str()),
+        Some(leaf.as_str())
+    );
+    assert_eq!(
+        product.kind.and_then(|t| t.name).as_deref(),
+        Some("T-shirts")
+    );
+    let (status, refused) = xs_send(
+        &emu,
+        Method::POST,
+        "api/2.0/products",
+        Some(&json!({"name": "Tee", "sku": "TEE-2", "product_category_id": "nope"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        refused.to_string().contains("product_category_id"),
+        "{refused}"
+    );
+    // Paging by category id.
+    let (_, first) = xs_get(&emu, "api/2.0/product_categories?page_size=2").await;
+    assert_eq!(first["page_info"]["has_next"], true);
+    let after = first["page_info"]["last_seen"].as_str().unwrap();
+    let (_, second) = xs_get(
+        &emu,
+        &format!("api/2.0/product_categories?page_size=2&after={after}"),
+    )
+    .await;
+    assert_eq!(second["data"]["categories"].as_array().unwrap().len(), 1);
+    assert_eq!(second["page_info"]["has_next"], false);
 }

@@ -1,6 +1,7 @@
 //! The inventory pool flow: the pool other channels read from ([`InventoryItem`]s behind the
 //! [`InventorySink`] trait, in memory or in SQLite), filled from X-Series by [`xseries`]
-//! (feature `xseries`): "Get Inventory (Primary)" and "(Secondary)".
+//! (feature `xseries`): "Get Inventory (Primary)" and "(Secondary)", and pushed to eCom's
+//! variants by [`ecom`] (feature `ecom`): stock and prices by SKU, changed SKUs only.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+#[cfg(feature = "ecom")]
+pub mod ecom;
 #[cfg(feature = "xseries")]
 pub mod xseries;
 
@@ -73,6 +76,15 @@ pub struct InventoryItem {
     /// The variant's name (`Tee / Black / L`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_name: Option<String>,
+    /// The variant's options (up to 10), in X-Series' order: Size = M, Colour = Black.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<ItemOption>,
+    /// The category path from the root (`Clothing > Tops > T-shirts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_path: Option<String>,
+    /// Tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     /// Anything else, by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub custom_fields: BTreeMap<String, String>,
@@ -80,6 +92,18 @@ pub struct InventoryItem {
     #[serde(default)]
     pub archived: bool,
 }
+
+/// One option of a variant: its name (the variant attribute) and value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemOption {
+    /// The option's name (`Size`).
+    pub name: String,
+    /// Its value (`M`).
+    pub value: String,
+}
+
+/// The most options an item carries (`option_1_name` to `option_10_value`).
+pub const MAX_OPTIONS: usize = 10;
 
 /// The pool.
 #[async_trait]
@@ -233,7 +257,8 @@ impl InventorySink for SqliteInventorySink {
     }
 }
 
-/// What a mapping may write for a pool item (`pool.item`): the [`InventoryItem`] fields, and
+/// What a mapping may write for a pool item (`pool.item`): the [`InventoryItem`] fields,
+/// `option_1_name` / `option_1_value` to `option_10_name` / `option_10_value`, and
 /// `custom_fields.<name>`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PoolSchema;
@@ -269,9 +294,18 @@ impl TargetSchema for PoolSchema {
             field("sub_category", Text, false),
             field("parent_sku", Text, false),
             field("variant_name", Text, false),
+            field("category_path", Text, false),
+            field("tags", List, false),
+            field("tags[]", Text, false),
             field("custom_fields", Object, false),
         ]
         .into_iter()
+        .chain((1..=MAX_OPTIONS).flat_map(|n| {
+            [
+                field(&format!("option_{n}_name"), Text, false),
+                field(&format!("option_{n}_value"), Text, false),
+            ]
+        }))
         .collect()
     }
 

@@ -6,7 +6,11 @@
 mod conformance;
 mod ecom;
 mod fields;
+mod fulfillment;
 mod ledger;
+mod orders;
 mod plans;
+mod pool;
+mod stock;
 mod support;
 mod xseries;

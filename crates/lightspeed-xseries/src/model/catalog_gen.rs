@@ -1032,6 +1032,171 @@ pub struct CategoryPathEntry {
     pub extra: Map<String, Value>,
 }
 
+/// A variant attribute (`/api/2.0/variant_attributes`): Size, Color.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct VariantAttribute {
+    /// The attribute's id.
+    #[serde(
+        rename = "id",
+        default,
+        with = "lightspeed_core::fields::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<VariantAttributeId>,
+    /// Name, e.g. `Size`.
+    #[serde(
+        rename = "name",
+        default,
+        with = "lightspeed_core::fields::text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<String>,
+    /// When the record was deleted (only with `deleted=true`).
+    #[serde(
+        rename = "deleted_at",
+        default,
+        with = "lightspeed_core::fields::time",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deleted_at: Option<DateTime<FixedOffset>>,
+    /// The record's version: a store-wide counter bumped by every change.
+    #[serde(
+        rename = "version",
+        default,
+        with = "lightspeed_core::lenient::option_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub version: Option<i64>,
+    /// Fields this crate does not model, kept as received so that they encode back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A product category (`/api/2.0/product_categories`): the hierarchy products are filed under (formerly product types). Products' `categories` are tags, not these.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ProductCategory {
+    /// The category's id (the same id as the product type's).
+    #[serde(
+        rename = "id",
+        default,
+        with = "lightspeed_core::fields::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<ProductTypeId>,
+    /// Name.
+    #[serde(
+        rename = "name",
+        default,
+        with = "lightspeed_core::fields::text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<String>,
+    /// The root of its tree (itself for a root).
+    #[serde(
+        rename = "root_category_id",
+        default,
+        with = "lightspeed_core::fields::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub root_category_id: Option<ProductTypeId>,
+    /// The parent, none for a root.
+    #[serde(
+        rename = "parent_category_id",
+        default,
+        with = "lightspeed_core::fields::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub parent_category_id: Option<ProductTypeId>,
+    /// Whether it has no children.
+    #[serde(
+        rename = "leaf_category",
+        default,
+        with = "lightspeed_core::lenient::option_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub leaf_category: Option<bool>,
+    /// The path from the root, itself last.
+    #[serde(
+        rename = "category_path",
+        default,
+        with = "lightspeed_core::fields::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub category_path: Option<Vec<CategoryPathEntry>>,
+    /// Fields this crate does not model, kept as received so that they encode back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One page of `/api/2.0/product_categories`: `{"page_info": {...}, "data": {"categories": [...]}}`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ProductCategoryPage {
+    /// Whether more pages follow, and the cursor of the next.
+    #[serde(
+        rename = "page_info",
+        default,
+        with = "lightspeed_core::fields::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub page_info: Option<PageInfo>,
+    /// The categories.
+    #[serde(
+        rename = "data",
+        default,
+        with = "lightspeed_core::fields::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub data: Option<ProductCategoryList>,
+    /// Fields this crate does not model, kept as received so that they encode back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The `data` of a product category page.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ProductCategoryList {
+    /// The categories, sorted by path.
+    #[serde(
+        rename = "categories",
+        default,
+        with = "lightspeed_core::fields::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub categories: Option<Vec<ProductCategory>>,
+    /// Fields this crate does not model, kept as received so that they encode back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The paging of an id-cursor list.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PageInfo {
+    /// Whether another page follows.
+    #[serde(
+        rename = "has_next",
+        default,
+        with = "lightspeed_core::lenient::option_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub has_next: Option<bool>,
+    /// The `after` of the next page.
+    #[serde(
+        rename = "last_seen",
+        default,
+        with = "lightspeed_core::fields::text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_seen: Option<String>,
+    /// Fields this crate does not model, kept as received so that they encode back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// A product's price in a price book (`/api/2.0/price_book_products`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]

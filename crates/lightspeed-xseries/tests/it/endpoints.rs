@@ -535,4 +535,82 @@ async fn a_search_that_ignores_source_id_cannot_pass_another_sale_off_as_the_one
             .unwrap()
             .is_empty()
     );
+
+async fn users_by_id_variant_attributes_categories_and_customers_by_code() {
+    let server = MockServer::start().await;
+    // The official example of `GET /users/{id}` is a list of one.
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/users/b1ed6158-f019-11e3-a0f5-b8ca3a64f8f4"))
+        .respond_with(ok_bytes("xseries/user/api20-2025__GET_user__200.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/variant_attributes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [
+            {"id": "06564c2b-6841-11eb-f2da-d2fb9abb0c90", "name": "Size", "deleted_at": null}]})))
+        .mount(&server)
+        .await;
+    // Product categories page by category id (`page_info.last_seen`), not by version; the
+    // bodies follow the OpenAPI schema (there is no recorded example).
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/product_categories"))
+        .and(query_param("after", "c2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "page_info": {"has_next": false, "last_seen": "c3"},
+            "data": {"categories": [{"id": "c3", "name": "Socks", "parent_category_id": "c1",
+                "root_category_id": "c1", "leaf_category": true,
+                "category_path": [{"id": "c1", "name": "Clothing"}, {"id": "c3", "name": "Socks"}]}]}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/product_categories"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "page_info": {"has_next": true, "last_seen": "c2"},
+            "data": {"categories": [
+                {"id": "c1", "name": "Clothing", "leaf_category": false,
+                 "category_path": [{"id": "c1", "name": "Clothing"}]},
+                {"id": "c2", "name": "Shirts", "parent_category_id": "c1",
+                 "category_path": [{"id": "c1", "name": "Clothing"}, {"id": "c2", "name": "Shirts"}]}]}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/search"))
+        .and(query_param("type", "customers"))
+        .and(query_param("customer_code", "lsync-FR-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [{"id": "k1"}]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server, &clock());
+    let user = client
+        .user(&UserId::from("b1ed6158-f019-11e3-a0f5-b8ca3a64f8f4"))
+        .await
+        .unwrap();
+    assert!(user.id.is_some());
+    let attributes = client.variant_attributes().all().await.unwrap();
+    assert_eq!(attributes[0].name.as_deref(), Some("Size"));
+    let categories = client.product_categories().await.unwrap();
+    let paths: Vec<Vec<String>> = categories
+        .iter()
+        .map(|c| {
+            c.category_path
+                .iter()
+                .flatten()
+                .filter_map(|e| e.name.clone())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            vec!["Clothing"],
+            vec!["Clothing", "Shirts"],
+            vec!["Clothing", "Socks"]
+        ]
+    );
+    let found = client.customers().find_by_code("lsync-FR-1").await.unwrap();
+    assert_eq!(found[0].id, Some(CustomerId::from("k1")));
 }
