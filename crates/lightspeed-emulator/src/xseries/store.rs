@@ -651,8 +651,16 @@ impl Store {
             .into_iter()
             .flatten()
         {
+            // A null in the list names no tag: refused, not listed as a null category.
             let tag = self
                 .named_ref("tags", Some(id))
+                .and_then(|tag| {
+                    if tag.is_null() {
+                        Err("null".into())
+                    } else {
+                        Ok(tag)
+                    }
+                })
                 .map_err(|id| Refusal::field("tag_ids", &format!("no tag with id {id}")))?;
             tags.push(tag);
         }

@@ -835,6 +835,7 @@ async fn brand_supplier_tag_and_variant_attribute_writes_answer_as_the_spec_says
     )
     .await;
     assert_eq!(status, 422);
+}
 
 #[tokio::test]
 async fn product_categories_form_a_tree_that_products_are_filed_under() {

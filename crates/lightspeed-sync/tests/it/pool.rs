@@ -50,7 +50,7 @@ async fn the_pool_holds_options_images_category_path_and_tags() {
         "api/2.0/products",
         Some(json!({
             "name": "Organic Cotton T-shirt", "price_excluding_tax": 20.62,
-            "product_category_id": leaf, "tag_ids": [tag["data"]["id"]],
+            "product_category_id": leaf, "tag_ids": [tag["data"]],
             "variants": [{
                 "sku": "TS-M-RED",
                 "variant_definitions": [{"attribute_id": attributes[0], "value": "M"},

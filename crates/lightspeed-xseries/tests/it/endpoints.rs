@@ -535,7 +535,9 @@ async fn a_search_that_ignores_source_id_cannot_pass_another_sale_off_as_the_one
             .unwrap()
             .is_empty()
     );
+}
 
+#[tokio::test]
 async fn users_by_id_variant_attributes_categories_and_customers_by_code() {
     let server = MockServer::start().await;
     // The official example of `GET /users/{id}` is a list of one.
