@@ -197,29 +197,114 @@ impl RecordSource for FileSource {
     async fn read(&self) -> Result<SourceBatch> {
         let bytes = std::fs::read(&self.path)
             .map_err(|e| Error::source_error(&self.name, "cannot be read", Some(Box::new(e))))?;
-        let (text, mut bad_lines) = match String::from_utf8(bytes) {
-            Ok(text) => (text, Vec::new()),
-            // JSON is one document: its bad byte is named, and the source refused.
-            Err(e) if self.format == FileFormat::Json => {
-                let (line, column) = line_of(e.as_bytes(), e.utf8_error().valid_up_to());
-                return Err(Error::source_error(
-                    &self.name,
-                    format!("not UTF-8 at line {line}, column {column}"),
-                    Some(Box::new(e)),
-                ));
-            }
-            // Rows are lines: a line with a bad byte is reported, the others are kept.
-            Err(e) => utf8_lines(&self.name, e.as_bytes()),
-        };
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        let mut batch = match self.format {
-            FileFormat::Csv => parse_csv(&self.name, text),
-            FileFormat::Json => parse_json(&self.name, text)?,
-            FileFormat::Ndjson => parse_ndjson(&self.name, text),
-        };
-        batch.problems.append(&mut bad_lines);
-        batch.problems.sort_by_key(|p| line_number(&p.location));
-        Ok(batch)
+        parse(&self.name, bytes, self.format)
+    }
+}
+
+/// Parses an export's bytes in `format`, as [`FileSource`] reads a file; `name` is the
+/// source's name in locations (`name:12`, `name[3]`).
+pub fn parse(name: &str, bytes: Vec<u8>, format: FileFormat) -> Result<SourceBatch> {
+    let (text, mut bad_lines) = match String::from_utf8(bytes) {
+        Ok(text) => (text, Vec::new()),
+        // JSON is one document: its bad byte is named, and the source refused.
+        Err(e) if format == FileFormat::Json => {
+            let (line, column) = line_of(e.as_bytes(), e.utf8_error().valid_up_to());
+            return Err(Error::source_error(
+                name,
+                format!("not UTF-8 at line {line}, column {column}"),
+                Some(Box::new(e)),
+            ));
+        }
+        // Rows are lines: a line with a bad byte is reported, the others are kept.
+        Err(e) => utf8_lines(name, e.as_bytes()),
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut batch = match format {
+        FileFormat::Csv => parse_csv(name, text),
+        FileFormat::Json => parse_json(name, text)?,
+        FileFormat::Ndjson => parse_ndjson(name, text),
+    };
+    batch.problems.append(&mut bad_lines);
+    batch.problems.sort_by_key(|p| line_number(&p.location));
+    Ok(batch)
+}
+
+/// Records a command writes to its standard output (a PIM's export script), in CSV, JSON or
+/// NDJSON, read as [`FileSource`] reads a file. The command runs at every read, without a
+/// shell (the program and its arguments are given apart), with no standard input. A command
+/// that cannot be started, or that exits with an error, fails the read with its status and
+/// the end of its standard error.
+#[derive(Debug, Clone)]
+pub struct CommandSource {
+    command: Vec<String>,
+    dir: Option<PathBuf>,
+    format: FileFormat,
+    name: String,
+}
+
+impl CommandSource {
+    /// `command` (the program, then its arguments) whose output is in `format`.
+    pub fn new(command: Vec<String>, format: FileFormat) -> Result<Self> {
+        if command.first().is_none_or(|p| p.trim().is_empty()) {
+            return Err(Error::source_error(
+                "command",
+                "no program to run (give the program, then its arguments)",
+                None,
+            ));
+        }
+        let name = command.join(" ");
+        Ok(CommandSource {
+            command,
+            dir: None,
+            format,
+            name,
+        })
+    }
+
+    /// Runs the command in `dir` (default: the working directory).
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// Runs the command and answers its standard output.
+    pub async fn output(&self) -> Result<Vec<u8>> {
+        let mut command = std::process::Command::new(&self.command[0]);
+        command
+            .args(&self.command[1..])
+            .stdin(std::process::Stdio::null());
+        if let Some(dir) = &self.dir {
+            command.current_dir(dir);
+        }
+        let name = self.name.clone();
+        let output = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .map_err(|e| {
+                Error::source_error(&name, "the command's task failed", Some(Box::new(e)))
+            })?
+            .map_err(|e| Error::source_error(&name, "cannot be started", Some(Box::new(e))))?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let tail: Vec<&str> = stderr.trim().lines().rev().take(3).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            return Err(Error::source_error(
+                &self.name,
+                format!("exited with {}: {}", output.status, tail.join(" | ")),
+                None,
+            ));
+        }
+        Ok(output.stdout)
+    }
+}
+
+#[async_trait]
+impl RecordSource for CommandSource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn read(&self) -> Result<SourceBatch> {
+        parse(&self.name, self.output().await?, self.format)
     }
 }
 
@@ -608,5 +693,51 @@ mod tests {
         assert_eq!(batch.records.len(), 1);
         assert_eq!(batch.problems[0].location, "x.json[1]");
         assert!(parse_json("x.json", "{}").is_err());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_command_s_output_is_read_like_a_file() {
+        let script = "printf 'sku;name\\nA;Wallet\\nB\\n'";
+        let source = CommandSource::new(
+            vec!["sh".into(), "-c".into(), script.into()],
+            FileFormat::Csv,
+        )
+        .unwrap()
+        .current_dir(std::env::temp_dir());
+        let batch = source.read().await.unwrap();
+        assert_eq!(batch.records.len(), 1);
+        assert_eq!(batch.records[0].data["name"], "Wallet");
+        assert!(
+            batch.records[0].location.ends_with(":2"),
+            "{:?}",
+            batch.records[0]
+        );
+        assert_eq!(batch.problems.len(), 1, "the short row is reported");
+        assert!(source.is_full_snapshot());
+        conformance::check(&source).await.unwrap();
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_failing_command_fails_the_read_with_its_status_and_message() {
+        let script = "echo 'export failed: PIM down' >&2; exit 3";
+        let source = CommandSource::new(
+            vec!["sh".into(), "-c".into(), script.into()],
+            FileFormat::Json,
+        )
+        .unwrap();
+        let err = source.read().await.unwrap_err().to_string();
+        assert!(err.contains("PIM down") && err.contains('3'), "{err}");
+        let missing = CommandSource::new(vec!["/no/such/program".into()], FileFormat::Json)
+            .unwrap()
+            .read()
+            .await
+            .unwrap_err();
+        assert!(
+            missing.to_string().contains("cannot be started"),
+            "{missing}"
+        );
+        assert!(CommandSource::new(vec![], FileFormat::Csv).is_err());
     }
 }
