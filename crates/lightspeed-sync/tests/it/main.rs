@@ -7,6 +7,7 @@ mod conformance;
 mod ecom;
 mod fields;
 mod ledger;
+mod partial;
 mod plans;
 mod support;
 mod xseries;
