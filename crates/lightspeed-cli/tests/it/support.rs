@@ -218,6 +218,11 @@ impl Daemon {
         }
     }
 
+    /// Standard error so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
     /// Every line so far.
     pub fn seen(&self) -> String {
         self.seen.join("\n")
