@@ -385,6 +385,8 @@ pub struct EmulatorSettings {
     pub seed_data: Option<PathBuf>,
     /// How much faster than real time its rate-limit windows run.
     pub time_compression: u32,
+    /// eCom requests per (compressed) five-minute window (300, as the real API).
+    pub ecom_rate_limit: u32,
 }
 
 /// The whole configuration.
@@ -502,6 +504,7 @@ struct RawDaemon {
 struct RawEmulator {
     seed_data: Option<Spanned<String>>,
     time_compression: Option<Spanned<u32>>,
+    ecom_rate_limit: Option<Spanned<u32>>,
 }
 
 /// Every key a connection may have; which ones apply depends on `kind`.
@@ -779,6 +782,12 @@ pub fn parse(text: &str, file: &str, dir: &Path, emulator: bool) -> Result<Confi
             .and_then(|e| e.time_compression.as_ref())
             .map_or(100, |t| *t.get_ref())
             .clamp(1, 100_000),
+        ecom_rate_limit: raw
+            .emulator
+            .as_ref()
+            .and_then(|e| e.ecom_rate_limit.as_ref())
+            .map_or(300, |t| *t.get_ref())
+            .max(1),
     };
     if !check.errors.is_empty() {
         check.errors.sort_by_key(|e| e.at);

@@ -23,6 +23,7 @@ pub struct Embedded {
     data: PathBuf,
     window: Duration,
     compression: u32,
+    ecom_limit: u32,
 }
 
 /// The real five-minute window.
@@ -37,6 +38,7 @@ impl Embedded {
         // Compressed a hundredfold, eCom's per-second cap would be a 10 ms window, finer than
         // any client paces; the five-minute, hourly and daily windows stay.
         settings.limits.ecom_per_second = 100_000;
+        settings.limits.ecom[0] = config.emulator.ecom_rate_limit;
         let handle = Emulator::start(settings)
             .await
             .map_err(|e| CliError::Run(format!("the embedded emulator did not start: {e}")))?;
@@ -60,6 +62,7 @@ impl Embedded {
             data,
             window,
             compression,
+            ecom_limit: config.emulator.ecom_rate_limit,
         })
     }
 
@@ -85,7 +88,7 @@ impl Embedded {
     pub fn ecom_policy(&self) -> RateLimitPolicy {
         let w = self.window;
         RateLimitPolicy::new()
-            .window("5 minutes", 300, w)
+            .window("5 minutes", self.ecom_limit, w)
             .window("hour", 3000, w * 12)
             .window("day", 12000, w * 288)
             .per_second(20 * self.compression)

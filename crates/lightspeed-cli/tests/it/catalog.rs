@@ -298,3 +298,32 @@ fn status_tells_configured_mapped_connected_last_run_and_next_run() {
         4
     );
 }
+
+#[test]
+fn a_spent_rate_budget_shows_when_requests_go_out_again() {
+    let scratch = Scratch::new("rate-wait");
+    // Five requests per (compressed, one-second) window: the run, about ten requests, waits
+    // for a reset once, and says so. (The wait is under a second: the emulator's reset
+    // headers count whole seconds, as the real ones do.)
+    small_catalog(
+        &scratch,
+        &EMULATED_SHOP.replace(
+            "time_compression = 3000",
+            "time_compression = 300\necom_rate_limit = 5",
+        ),
+        "",
+    );
+    let out = lightspeed(&scratch.0, &["--emulator", "run", "shop"], &[]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let waits: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("waiting for the rate limit until "))
+        .collect();
+    assert!(!waits.is_empty(), "{}", out.all());
+    assert!(
+        waits[0].ends_with(" UTC (5 minutes window spent; emulator: time compressed 300x)"),
+        "{}",
+        out.all()
+    );
+}
