@@ -1812,6 +1812,65 @@ schedule = "*/15 * * * *"
         );
     }
 
+    const ORDERS: &str = r#"
+[connections.store]
+kind = "xseries"
+domain_prefix = "mystore"
+token_env = "STORE_TOKEN"
+
+[jobs.orders]
+kind = "fulfillment"
+connection = "store"
+source = "orders.json"
+register_id = "r1"
+user_id = "u1"
+tax_id = "t1"
+tax_rate = "0.21"
+hold_hours = 2
+business_hours = { zone = "Europe/Amsterdam", days = ["mon", "fri"], open = "08:30", close = "17:00" }
+"#;
+
+    #[test]
+    fn a_fulfillment_job_reads_its_ids_rate_and_hours() {
+        let config = parse(ORDERS, "lightspeed.toml", Path::new("/cfg"), false).unwrap();
+        let JobKind::Fulfillment(f) = &config.job("orders").unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(f.tax_rate, Decimal::new(21, 2));
+        assert_eq!(f.hold_hours, 2);
+        let hours = f.business_hours.as_ref().unwrap();
+        assert_eq!(hours.days, [Weekday::Mon, Weekday::Fri]);
+        assert_eq!(hours.open, NaiveTime::from_hms_opt(8, 30, 0).unwrap());
+        assert!(matches!(
+            &f.source,
+            SourceSpec::File {
+                format: FileFormat::Json,
+                ..
+            }
+        ));
+
+        let e = errors(&ORDERS.replace("Europe/Amsterdam", "Europe/Amsterdan"));
+        assert!(e[0].starts_with("lightspeed.toml:16:27: jobs.orders.business_hours.zone: `Europe/Amsterdan` is not a time zone"), "{e:?}");
+        let e = errors(&ORDERS.replace("\"0.21\"", "\"21%\""));
+        assert!(
+            e[0].contains("jobs.orders.tax_rate: expected a rate between 0 and 1"),
+            "{e:?}"
+        );
+        let e = errors(&ORDERS.replace("register_id = \"r1\"\n", ""));
+        assert!(
+            e[0].starts_with("lightspeed.toml:7:1: jobs.orders: no `register_id`"),
+            "{e:?}"
+        );
+        let e = errors(&ORDERS.replace(
+            "token_env = \"STORE_TOKEN\"",
+            "token_env = \"STORE_TOKEN\"\nclient_id = \"app\"",
+        ));
+        assert!(
+            e[0].contains("connections.store: give a personal token"),
+            "{e:?}"
+        );
+    }
+
     #[test]
     fn keys_are_found_under_their_table() {
         let text = "[a]\nx = 1\n\n[b.c]\n  y = 2\n";

@@ -140,3 +140,90 @@ fn the_embedded_emulator_passes_the_connection_test() {
         out.all()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oauth_connection_refreshes_and_keeps_its_rotated_tokens() {
+    use lightspeed_xseries::oauth::{FileTokenStore, OAuthApp, TokenEndpoint, TokenStore};
+    use secrecy::ExposeSecret;
+
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let settings = &emulator.config().xseries;
+    let client_secret = settings.client_secret.expose_secret().to_string();
+    // An authorization, as the app's own OAuth flow would make it.
+    let app = OAuthApp::new(
+        settings.client_id.clone(),
+        client_secret.clone(),
+        "http://localhost/cb",
+    );
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let answer = http
+        .get(format!(
+            "{}/connect?response_type=code&client_id={}&redirect_uri=http%3A%2F%2Flocalhost%2Fcb&state=s",
+            emulator.xseries_url(),
+            settings.client_id
+        ))
+        .send()
+        .await
+        .unwrap();
+    let location = answer.headers()["location"].to_str().unwrap().to_string();
+    let code = url_param(&location, "code");
+    let endpoint =
+        TokenEndpoint::new(lightspeed_core::BaseUrl::parse(emulator.xseries_url()).unwrap())
+            .unwrap();
+    let mut tokens = app.exchange_code(&endpoint, &code).await.unwrap();
+    // Expired already: the tool must refresh before its first request.
+    tokens.expires_at = Some(chrono::Utc::now() - chrono::Duration::minutes(5));
+    let scratch = Scratch::new("oauth");
+    let store = FileTokenStore::new(scratch.path("tokens.json"));
+    store.save(&tokens).await.unwrap();
+    scratch.write(
+        "lightspeed.toml",
+        &format!(
+            r#"
+[connections.store]
+kind = "xseries"
+base_url = "{}"
+client_id = "{}"
+client_secret_env = "STORE_CLIENT_SECRET"
+token_store = "tokens.json"
+"#,
+            emulator.xseries_url(),
+            settings.client_id
+        ),
+    );
+    let out = run(
+        &scratch.0,
+        &["test-connection"],
+        &[("STORE_CLIENT_SECRET", client_secret.as_str())],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    let rotated = store.load().await.unwrap().unwrap();
+    assert_ne!(
+        rotated.refresh_token.expose_secret(),
+        tokens.refresh_token.expose_secret(),
+        "the rotated pair is kept for the next run"
+    );
+    let again = run(
+        &scratch.0,
+        &["test-connection"],
+        &[("STORE_CLIENT_SECRET", client_secret.as_str())],
+    );
+    assert_eq!(again.code, 0, "{}", again.all());
+    for secret in [
+        client_secret.as_str(),
+        rotated.access_token.expose_secret(),
+        rotated.refresh_token.expose_secret(),
+    ] {
+        assert!(!out.all().contains(secret) && !again.all().contains(secret));
+    }
+}
+
+fn url_param(url: &str, name: &str) -> String {
+    url.split(['?', '&'])
+        .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+        .unwrap()
+        .to_string()
+}
