@@ -16,7 +16,7 @@ use crate::auth::{Authenticator, NoAuth};
 use crate::clock::{Clock, SystemClock};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, RequestInfo, Result};
-use crate::ratelimit::{RateLimitPolicy, RateLimiter};
+use crate::ratelimit::{RateLimitEvent, RateLimitPolicy, RateLimiter};
 use crate::request::{BaseUrl, Request};
 use crate::retry::{self, Decision, GiveUpReason, Outcome, RetryInput, RetryPolicy};
 use crate::transport::{
@@ -281,6 +281,12 @@ impl Client {
                     if uses_backoff {
                         backoff.next();
                     }
+                    if rate_limited {
+                        inner.limiter.notify(&RateLimitEvent::Waiting {
+                            window: "429".into(),
+                            until: inner.clock.wall() + wait,
+                        });
+                    }
                     tracing::warn!(
                         method = %method,
                         path = %info.path,
@@ -290,6 +296,9 @@ impl Client {
                         "retrying request"
                     );
                     inner.clock.sleep(wait).await;
+                    if rate_limited {
+                        inner.limiter.notify(&RateLimitEvent::Resumed);
+                    }
                 }
                 Decision::Stop => return Err(final_error(info, outcome, None, elapsed, None)),
                 Decision::GiveUp {

@@ -115,7 +115,9 @@ pub use client::{Client, ClientBuilder};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use endpoint::Endpoint;
 pub use error::{ApiMessage, Error, ErrorKind, RequestInfo, Result};
-pub use ratelimit::{BudgetSnapshot, RateLimitPolicy, RateLimiter};
+pub use ratelimit::{
+    BudgetSnapshot, RateLimitEvent, RateLimitObserver, RateLimitPolicy, RateLimiter,
+};
 pub use request::{BaseUrl, Request};
 pub use retry::RetryPolicy;
 pub use transport::{

@@ -41,6 +41,13 @@
 //! moved to the answer that first finds the budget higher again), and a 429's `Retry-After`
 //! replaces the estimate with the API's own answer. Seconds with a fraction (`2.345`, what the
 //! emulator sends when its windows are compressed) are read too.
+//!
+//! # Seeing the waits
+//!
+//! A wait is logged (`tracing`, level `info`), and reported to the limiter's observer, if one is
+//! set ([`RateLimiter::set_observer`]): [`RateLimitEvent::Waiting`] with the wall-clock time
+//! requests go out again, then [`RateLimitEvent::Resumed`]. A progress bar shows "waiting for
+//! the rate limit until 14:05:00" with it. The client reports its waits after a 429 the same way.
 
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -322,6 +329,26 @@ fn split_header<T: Copy>(
         .collect()
 }
 
+/// What a limiter tells its observer about waits (see [`RateLimiter::set_observer`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RateLimitEvent {
+    /// Requests wait until `until`: a window's budget is spent, or the API answered 429.
+    Waiting {
+        /// The spent window (`5 minutes`, `hour`, `day`), or `429` when the API refused a
+        /// request and named (or implied) a time to retry.
+        window: String,
+        /// When requests go out again, on the wall clock of the limiter's [`Clock`].
+        until: SystemTime,
+    },
+    /// The wait is over; requests go out again.
+    Resumed,
+}
+
+/// A callback for [`RateLimitEvent`]s. It runs on the waiting task: keep it short (update a
+/// progress bar, send on a channel).
+pub type RateLimitObserver = Arc<dyn Fn(&RateLimitEvent) + Send + Sync>;
+
 /// A limiter's view of one window at a moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowSnapshot {
@@ -593,6 +620,7 @@ pub struct RateLimiter {
     per_second: Option<PerSecond>,
     per_second_cap: Option<NonZeroU32>,
     second: Duration,
+    observer: Mutex<Option<RateLimitObserver>>,
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -631,6 +659,26 @@ impl RateLimiter {
             per_second_cap: policy.per_second,
             second: policy.second,
             clock,
+            observer: Mutex::new(None),
+        }
+    }
+
+    /// Sets (or, with `None`, removes) the callback told about waits: when requests start
+    /// waiting for a spent window (or after a 429, reported by the client) and when they go
+    /// out again. One observer per limiter; a new one replaces the old.
+    pub fn set_observer(&self, observer: Option<RateLimitObserver>) {
+        *self.observer.lock().unwrap_or_else(|p| p.into_inner()) = observer;
+    }
+
+    /// Tells the observer, if there is one, about `event`.
+    pub fn notify(&self, event: &RateLimitEvent) {
+        let observer = self
+            .observer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(observer) = observer {
+            observer(event);
         }
     }
 
@@ -688,29 +736,41 @@ impl RateLimiter {
 
     /// Waits until no window is exhausted.
     async fn wait_for_windows(&self, deadline: Option<Duration>) -> Result<(), Duration> {
+        let mut waited = false;
         loop {
-            let (until, window) = {
+            let blocked = {
                 let mut state = self.lock();
                 let now = self.clock.now();
                 state.roll(now);
-                let blocked = state
+                state
                     .windows
                     .iter_mut()
                     .filter_map(|w| w.blocked_until(now).map(|t| (t, w.spec.name.clone())))
-                    .max();
-                match blocked {
-                    Some(blocked) => blocked,
-                    None => return Ok(()),
+                    .max()
+            };
+            let Some((until, window)) = blocked else {
+                if waited {
+                    self.notify(&RateLimitEvent::Resumed);
                 }
+                return Ok(());
             };
             if deadline.is_some_and(|d| until > d) {
+                if waited {
+                    self.notify(&RateLimitEvent::Resumed);
+                }
                 return Err(until);
             }
+            let wait = until.saturating_sub(self.clock.now());
             tracing::info!(
                 window = %window,
-                wait_ms = until.saturating_sub(self.clock.now()).as_millis() as u64,
+                wait_ms = wait.as_millis() as u64,
                 "rate-limit window exhausted; waiting for its reset"
             );
+            self.notify(&RateLimitEvent::Waiting {
+                window,
+                until: self.clock.wall() + wait,
+            });
+            waited = true;
             self.clock.sleep_until(until).await;
         }
     }
@@ -987,6 +1047,41 @@ mod tests {
             "fresh window, one reserved"
         );
         assert_eq!(snapshot.windows[1].remaining, 9);
+    }
+
+    #[tokio::test]
+    async fn the_observer_sees_a_wait_with_its_end_and_the_resume() {
+        let (limiter, clock) = limiter(RateLimitPolicy::ecom());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        limiter.set_observer(Some(Arc::new(move |e: &RateLimitEvent| {
+            sink.lock().unwrap().push(e.clone())
+        })));
+        let start = clock.wall();
+        limiter.acquire().await.observe(&headers(&[
+            ("x-ratelimit-limit", "300/3000/12000"),
+            ("x-ratelimit-remaining", "0/10/10"),
+            ("x-ratelimit-reset", "2/100/1000"),
+        ]));
+        assert!(seen.lock().unwrap().is_empty(), "no wait, no event");
+        drop(limiter.acquire().await);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![
+                RateLimitEvent::Waiting {
+                    window: "5 minutes".into(),
+                    until: start + Duration::from_secs(2),
+                },
+                RateLimitEvent::Resumed,
+            ]
+        );
+        limiter.set_observer(None);
+        limiter.notify(&RateLimitEvent::Resumed);
+        assert_eq!(
+            seen.lock().unwrap().len(),
+            2,
+            "a removed observer hears nothing"
+        );
     }
 
     #[tokio::test]

@@ -863,6 +863,50 @@ pub struct Preview {
     pub fields: Vec<FieldPreview>,
 }
 
+impl Preview {
+    /// The preview for people: the record's key, then per target field its rule, the source
+    /// value, each transformation with the value it gave, and the outcome (`=> value`,
+    /// `=> not written: ...`, `=> error: ...`).
+    ///
+    /// ```text
+    /// key "LW-001"
+    /// price  (product_mappings[1])
+    ///   source "1.074,37"
+    ///   parse_number (product_mappings[1].transformations[0]): 1074.37
+    ///   => 1074.37
+    /// ```
+    pub fn render(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = format!("key {}\n", self.key);
+        for field in &self.fields {
+            let _ = writeln!(out, "{}  ({})", field.field, field.rule);
+            match &field.source {
+                Some(source) if !source.is_null() => {
+                    let _ = writeln!(out, "  source {source}");
+                }
+                _ => out.push_str("  source (none)\n"),
+            }
+            for step in &field.steps {
+                let _ = writeln!(
+                    out,
+                    "  {} ({}): {}",
+                    step.transformation, step.rule, step.value
+                );
+            }
+            let _ = match &field.outcome {
+                PreviewOutcome::Value { value } if value.is_null() => {
+                    writeln!(out, "  => (empty)")
+                }
+                PreviewOutcome::Value { value } => writeln!(out, "  => {value}"),
+                PreviewOutcome::Missing => writeln!(out, "  => not written: no value"),
+                PreviewOutcome::Skipped => writeln!(out, "  => not written: the rule skips it"),
+                PreviewOutcome::Error { message } => writeln!(out, "  => error: {message}"),
+            };
+        }
+        out
+    }
+}
+
 /// How one target field was made.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldPreview {

@@ -93,8 +93,8 @@ pub mod state;
 pub use catalog::EcomTarget;
 pub use catalog::{
     CatalogSync, CatalogTarget, CreateMissing, MemoryTarget, Outcome, Plan, PlanOptions, Reconcile,
-    Report, SyncOptions,
+    Report, StopSignal, SyncOptions,
 };
 pub use error::{Error, ErrorClass, ErrorKind, Result, TargetError};
-pub use source::{FileSource, MemorySource, RecordSource};
+pub use source::{CommandSource, FileSource, MemorySource, RecordSource};
 pub use state::{MemoryStateStore, SqliteStateStore, StateStore};

@@ -201,6 +201,85 @@ impl RecordSource for FileSource {
     }
 }
 
+/// Records a command writes to its standard output (a PIM's export script), in CSV, JSON or
+/// NDJSON, read as [`FileSource`] reads a file. The command runs at every read, without a
+/// shell (the program and its arguments are given apart), with no standard input. A command
+/// that cannot be started, or that exits with an error, fails the read with its status and
+/// the end of its standard error.
+#[derive(Debug, Clone)]
+pub struct CommandSource {
+    command: Vec<String>,
+    dir: Option<PathBuf>,
+    format: FileFormat,
+    name: String,
+}
+
+impl CommandSource {
+    /// `command` (the program, then its arguments) whose output is in `format`.
+    pub fn new(command: Vec<String>, format: FileFormat) -> Result<Self> {
+        if command.first().is_none_or(|p| p.trim().is_empty()) {
+            return Err(Error::source_error(
+                "command",
+                "no program to run (give the program, then its arguments)",
+                None,
+            ));
+        }
+        let name = command.join(" ");
+        Ok(CommandSource {
+            command,
+            dir: None,
+            format,
+            name,
+        })
+    }
+
+    /// Runs the command in `dir` (default: the working directory).
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// Runs the command and answers its standard output.
+    pub async fn output(&self) -> Result<Vec<u8>> {
+        let mut command = std::process::Command::new(&self.command[0]);
+        command
+            .args(&self.command[1..])
+            .stdin(std::process::Stdio::null());
+        if let Some(dir) = &self.dir {
+            command.current_dir(dir);
+        }
+        let name = self.name.clone();
+        let output = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .map_err(|e| {
+                Error::source_error(&name, "the command's task failed", Some(Box::new(e)))
+            })?
+            .map_err(|e| Error::source_error(&name, "cannot be started", Some(Box::new(e))))?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let tail: Vec<&str> = stderr.trim().lines().rev().take(3).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            return Err(Error::source_error(
+                &self.name,
+                format!("exited with {}: {}", output.status, tail.join(" | ")),
+                None,
+            ));
+        }
+        Ok(output.stdout)
+    }
+}
+
+#[async_trait]
+impl RecordSource for CommandSource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn read(&self) -> Result<SourceBatch> {
+        parse_bytes(&self.name, self.format, self.output().await?)
+    }
+}
+
 /// Reads the bytes of a file in `format`, as [`FileSource`] does (locations are
 /// `name:line`, or `name[index]` for JSON): for a source that is not a file (a download, a
 /// pipe). Only a JSON document that cannot be read is refused whole; CSV and NDJSON answer
@@ -618,5 +697,51 @@ mod tests {
         assert_eq!(batch.records.len(), 1);
         assert_eq!(batch.problems[0].location, "x.json[1]");
         assert!(parse_json("x.json", "{}").is_err());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_command_s_output_is_read_like_a_file() {
+        let script = "printf 'sku;name\\nA;Wallet\\nB\\n'";
+        let source = CommandSource::new(
+            vec!["sh".into(), "-c".into(), script.into()],
+            FileFormat::Csv,
+        )
+        .unwrap()
+        .current_dir(std::env::temp_dir());
+        let batch = source.read().await.unwrap();
+        assert_eq!(batch.records.len(), 1);
+        assert_eq!(batch.records[0].data["name"], "Wallet");
+        assert!(
+            batch.records[0].location.ends_with(":2"),
+            "{:?}",
+            batch.records[0]
+        );
+        assert_eq!(batch.problems.len(), 1, "the short row is reported");
+        assert!(source.is_full_snapshot());
+        conformance::check(&source).await.unwrap();
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_failing_command_fails_the_read_with_its_status_and_message() {
+        let script = "echo 'export failed: PIM down' >&2; exit 3";
+        let source = CommandSource::new(
+            vec!["sh".into(), "-c".into(), script.into()],
+            FileFormat::Json,
+        )
+        .unwrap();
+        let err = source.read().await.unwrap_err().to_string();
+        assert!(err.contains("PIM down") && err.contains('3'), "{err}");
+        let missing = CommandSource::new(vec!["/no/such/program".into()], FileFormat::Json)
+            .unwrap()
+            .read()
+            .await
+            .unwrap_err();
+        assert!(
+            missing.to_string().contains("cannot be started"),
+            "{missing}"
+        );
+        assert!(CommandSource::new(vec![], FileFormat::Csv).is_err());
     }
 }

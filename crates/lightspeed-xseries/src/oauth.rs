@@ -10,7 +10,8 @@
 //! Refresh tokens rotate: every refresh returns a new refresh token and revokes the old one
 //! *and* the access token issued with it. Both are therefore replaced together, and the store
 //! is told at once ([`TokenStore::save`]; [`MemoryTokenStore::on_change`] calls you back) so
-//! that a restarted process never starts from a revoked pair.
+//! that a restarted process never starts from a revoked pair. [`FileTokenStore`] keeps them in
+//! a file, for programs that run again and again (a command-line tool, a scheduled job).
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -291,6 +292,107 @@ impl TokenStore for MemoryTokenStore {
     }
 }
 
+/// Tokens in a JSON file, rewritten on every change: written to a temporary file beside it,
+/// then renamed over it (a crash never leaves half a file), readable and writable by the
+/// owner only on Unix. A missing file is an empty store.
+///
+/// The file holds `access_token`, `refresh_token`, and, when known, `expires_at` (RFC 3339),
+/// `domain_prefix` and `scope`; write it once with the tokens of an authorization (see the
+/// module), and the client keeps it current. Processes that use one app's tokens must share
+/// one file: a refresh revokes the pair another copy would hold.
+#[derive(Debug, Clone)]
+pub struct FileTokenStore {
+    path: std::path::PathBuf,
+}
+
+/// The file's shape (secrets exposed only to be written, never logged).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TokenFile {
+    access_token: String,
+    refresh_token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    domain_prefix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+}
+
+impl FileTokenStore {
+    /// A store in the file at `path` (created at the first save).
+    pub fn new(path: impl Into<std::path::PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// Where the tokens are kept.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    fn error(&self, what: impl fmt::Display) -> Error {
+        Error::OAuth {
+            message: format!("token store {}: {what}", self.path.display()),
+            source: None,
+        }
+    }
+}
+
+#[async_trait]
+impl TokenStore for FileTokenStore {
+    async fn load(&self) -> Result<Option<Tokens>> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.error(format_args!("cannot be read ({e})"))),
+        };
+        // The serde error names the line, column and field; it never quotes a value.
+        let file: TokenFile = serde_json::from_str(&text).map_err(|e| {
+            self.error(format_args!(
+                "not a token file (line {}, column {}; it needs `access_token` and `refresh_token`)",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        Ok(Some(Tokens {
+            access_token: SecretString::from(file.access_token),
+            refresh_token: SecretString::from(file.refresh_token),
+            expires_at: file.expires_at,
+            domain_prefix: file.domain_prefix,
+            scope: file.scope,
+        }))
+    }
+
+    async fn save(&self, tokens: &Tokens) -> Result<()> {
+        let file = TokenFile {
+            access_token: tokens.access_token.expose_secret().to_owned(),
+            refresh_token: tokens.refresh_token.expose_secret().to_owned(),
+            expires_at: tokens.expires_at,
+            domain_prefix: tokens.domain_prefix.clone(),
+            scope: tokens.scope.clone(),
+        };
+        let text = serde_json::to_string_pretty(&file)
+            .map_err(|e| self.error(format_args!("cannot be encoded ({e})")))?;
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| self.error(format_args!("cannot create its folder ({e})")))?;
+        }
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".tmp");
+        let temporary = self.path.with_file_name(name);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let written = options.open(&temporary).and_then(|mut f| {
+            std::io::Write::write_all(&mut f, text.as_bytes())?;
+            f.sync_all()
+        });
+        written
+            .and_then(|()| std::fs::rename(&temporary, &self.path))
+            .map_err(|e| self.error(format_args!("cannot be written ({e})")))
+    }
+}
+
 /// Bearer authentication from a [`TokenStore`], refreshed before expiry and once on a 401.
 pub struct OAuthAuth {
     app: OAuthApp,
@@ -426,6 +528,52 @@ mod tests {
         assert!(pairs.contains(&("scope".into(), "products:read sales:write".into())));
         assert!(pairs.contains(&("redirect_uri".into(), "https://app.example/callback".into())));
         assert!(!format!("{app:?}").contains("secret\""));
+    }
+
+    #[tokio::test]
+    async fn a_file_store_keeps_tokens_between_processes_and_never_shows_them() {
+        let dir = std::env::temp_dir().join(format!("ls-tokens-{}", std::process::id()));
+        let store = FileTokenStore::new(dir.join("nested/tokens.json"));
+        assert!(
+            store.load().await.unwrap().is_none(),
+            "a missing file is empty"
+        );
+        let tokens = Tokens {
+            access_token: SecretString::from("access-very-secret"),
+            refresh_token: SecretString::from("refresh-very-secret"),
+            expires_at: DateTime::from_timestamp(2_000_000_000, 0),
+            domain_prefix: Some("mystore".into()),
+            scope: None,
+        };
+        store.save(&tokens).await.unwrap();
+        let again = FileTokenStore::new(store.path())
+            .load()
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.access_token.expose_secret(), "access-very-secret");
+        assert_eq!(again.refresh_token.expose_secret(), "refresh-very-secret");
+        assert_eq!(again.expires_at, tokens.expires_at);
+        assert_eq!(again.domain_prefix.as_deref(), Some("mystore"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(store.path())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(!format!("{store:?}").contains("very-secret"));
+
+        std::fs::write(store.path(), "{\"access_token\": \"leaked-secret\"}").unwrap();
+        let err = store.load().await.unwrap_err().to_string();
+        assert!(
+            err.contains("tokens.json") && err.contains("refresh_token"),
+            "{err}"
+        );
+        assert!(!err.contains("leaked-secret"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

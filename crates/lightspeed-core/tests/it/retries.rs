@@ -94,6 +94,47 @@ async fn a_429_waits_for_retry_after_in_seconds() {
 }
 
 #[tokio::test]
+async fn a_429_wait_is_reported_to_the_limiter_s_observer() {
+    use std::sync::{Arc, Mutex};
+
+    use lightspeed_core::{Clock as _, RateLimitEvent};
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .mount(&server)
+        .await;
+    let clock = clock();
+    let client = builder(&server, &clock).build().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    client
+        .limiter()
+        .set_observer(Some(Arc::new(move |e: &RateLimitEvent| {
+            sink.lock().unwrap().push(e.clone())
+        })));
+    let start = clock.wall();
+
+    client.execute(Request::get("nl/shop.json")).await.unwrap();
+
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![
+            RateLimitEvent::Waiting {
+                window: "429".into(),
+                until: start + Duration::from_secs(3),
+            },
+            RateLimitEvent::Resumed,
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_429_waits_for_retry_after_as_an_http_date() {
     let server = MockServer::start().await;
     // The date X-Series sends, measured against the response's own Date header.

@@ -33,6 +33,7 @@ fn a_preview_shows_each_step() {
         "sku": "LW-001", "brand": "Lux", "model": "Watch", "price": "1.074,37", "weight": "0,25", "stock": 0
     }));
     insta::assert_json_snapshot!(preview);
+    insta::assert_snapshot!("a_preview_shows_each_step_rendered", preview.render());
 }
 
 #[test]
@@ -42,5 +43,9 @@ fn a_preview_shows_where_a_chain_fails() {
             {"type": "trim"}, {"type": "parse_number", "parameters": {"decimal_separator": ","}}, {"type": "round", "parameters": {"decimals": 1}}
         ]}
     ]}));
-    insta::assert_json_snapshot!(mapping.preview(&json!({"sku": "LW-002", "price": " 12,5,0 "})));
+    let preview = mapping.preview(&json!({"sku": "LW-002", "price": " 12,5,0 "}));
+    insta::assert_json_snapshot!(preview);
+    let text = preview.render();
+    assert!(text.starts_with("key \"LW-002\"\n"), "{text}");
+    assert!(text.contains("  => error: "), "{text}");
 }

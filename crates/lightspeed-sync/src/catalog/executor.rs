@@ -62,6 +62,32 @@ pub struct Progress {
 /// A progress callback.
 pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 
+/// Asks a running apply to stop: once [`StopSignal::stop`] is called, no new item is
+/// started, the items in flight are finished (their writes recorded), and the rest are
+/// reported [`Outcome::Pending`] for the next run. Clones share the signal.
+#[derive(Debug, Clone, Default)]
+pub struct StopSignal(Arc<std::sync::atomic::AtomicBool>);
+
+impl StopSignal {
+    /// A signal not yet given.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Gives the signal.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the signal was given.
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The message of a step the apply did not start because it was asked to stop.
+pub const NOT_STARTED: &str = "not started: the run was asked to stop; the next run does it";
+
 /// How the executor runs.
 #[derive(Clone)]
 pub struct ApplyOptions {
@@ -71,6 +97,8 @@ pub struct ApplyOptions {
     pub progress: Option<ProgressFn>,
     /// Languages whose texts the items carry (for re-reads).
     pub languages: Vec<String>,
+    /// Asked to stop: no new item starts (see [`StopSignal`]).
+    pub stop: Option<StopSignal>,
 }
 
 impl Default for ApplyOptions {
@@ -79,6 +107,7 @@ impl Default for ApplyOptions {
             concurrency: 4,
             progress: None,
             languages: Vec::new(),
+            stop: None,
         }
     }
 }
@@ -274,9 +303,15 @@ struct Ctx<'a> {
     progress: Option<ProgressFn>,
     started: Instant,
     done: AtomicUsize,
+    stop: Option<StopSignal>,
 }
 
 impl Ctx<'_> {
+    /// Whether the run was asked to stop (no new item starts).
+    fn stopping(&self) -> bool {
+        self.stop.as_ref().is_some_and(StopSignal::is_stopped)
+    }
+
     fn tick(&self) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(p) = &self.progress {
@@ -349,6 +384,7 @@ pub async fn apply(
             progress: options.progress.clone(),
             started: Instant::now(),
             done: AtomicUsize::new(0),
+            stop: options.stop.clone(),
         },
         results: BTreeMap::new(),
         references: plan.references.clone(),
@@ -415,6 +451,14 @@ impl<'a> Run<'a> {
             let Some(Operation::CreateReference { field, name, .. }) = step.op.as_deref() else {
                 continue;
             };
+            if ctx.stopping() {
+                self.results.insert(
+                    index,
+                    report(step, Outcome::Pending, Some(NOT_STARTED.into())),
+                );
+                ctx.tick();
+                continue;
+            }
             // A category's parent was created by an earlier step, or existed.
             let parent_path = name.rsplit_once(" > ").map(|(p, _)| p);
             let parent = parent_path.and_then(|p| self.references.id(field, p).map(str::to_string));
@@ -501,6 +545,10 @@ impl<'a> Run<'a> {
         let mut jobs = Vec::with_capacity(pending.len());
         let mut stream = futures::stream::iter(pending)
             .map(|(index, step)| async move {
+                if ctx.stopping() && step.op.is_some() {
+                    let not_started = report(step, Outcome::Pending, Some(NOT_STARTED.into()));
+                    return (index, step, Ok(Err(not_started)));
+                }
                 (index, step, prepare(ctx, references, changed, step).await)
             })
             .buffer_unordered(ctx.concurrency);
@@ -534,6 +582,11 @@ impl<'a> Run<'a> {
                 let at = at.clone();
                 let after = after.clone();
                 async move {
+                    if ctx.stopping() {
+                        let not_started =
+                            report(job.step, Outcome::Pending, Some(NOT_STARTED.into()));
+                        return (job, Ok(Err(not_started)));
+                    }
                     let result = create(ctx, &job, at, after).await;
                     (job, result)
                 }
@@ -620,20 +673,26 @@ impl<'a> Run<'a> {
         let ctx = &self.ctx;
         let mut stream = futures::stream::iter(jobs)
             .map(|job| async move {
+                if ctx.stopping() {
+                    return (job, None);
+                }
                 let checkpoint = StateCheckpoint {
                     state: ctx.state,
                     key: &job.step.key,
                 };
                 let applied = ctx.target.apply(&job.op, &checkpoint).await;
-                (job, applied)
+                (job, Some(applied))
             })
             .buffer_unordered(ctx.concurrency);
         let failures = &self.reference_failures;
         let mut fatal = None;
         while let Some((job, applied)) = stream.next().await {
             let done = match applied {
-                Ok(applied) => record(ctx, failures, &job, applied).await,
-                Err(e) => ctx.failed(job.step, e).await,
+                // Not started; a create's item exists and its state says so (no fingerprint),
+                // so the next run finishes it.
+                None => Ok(report(job.step, Outcome::Pending, Some(NOT_STARTED.into()))),
+                Some(Ok(applied)) => record(ctx, failures, &job, applied).await,
+                Some(Err(e)) => ctx.failed(job.step, e).await,
             };
             match done {
                 Ok(done) => {

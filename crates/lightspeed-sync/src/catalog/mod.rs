@@ -33,7 +33,7 @@ pub mod target;
 
 #[cfg(feature = "ecom")]
 pub use ecom::EcomTarget;
-pub use executor::{ApplyOptions, ItemReport, Outcome, Progress, ProgressFn, Report};
+pub use executor::{ApplyOptions, ItemReport, Outcome, Progress, ProgressFn, Report, StopSignal};
 pub use item::{ActualItem, DesiredItem, ItemShape, Refs};
 pub use plan::{Action, Plan, Step};
 pub use planner::{CreateMissing, PlanOptions};

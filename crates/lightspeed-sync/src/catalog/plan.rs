@@ -150,6 +150,29 @@ impl Plan {
         c
     }
 
+    /// The languages other than the default one whose texts the plan writes (what
+    /// [`CatalogSync::apply`](super::CatalogSync::apply) is given, for a plan read back from
+    /// its JSON).
+    pub fn languages(&self) -> Vec<String> {
+        self.steps
+            .iter()
+            .filter_map(|s| match s.op.as_deref() {
+                Some(Operation::Create { item, .. } | Operation::Update { item, .. }) => {
+                    Some(item.texts.keys().cloned())
+                }
+                _ => None,
+            })
+            .flatten()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// Whether applying the plan writes anything (a step other than unchanged or skipped).
+    pub fn has_writes(&self) -> bool {
+        self.steps.iter().any(|s| s.op.is_some())
+    }
+
     /// The plan as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use chrono::{SecondsFormat, Utc};
 use lightspeed_mapping::Mapping;
 
-use super::executor::{ApplyOptions, ProgressFn, Report, apply, recover};
-use super::item::{DesiredItem, ItemShape, MappedRow, RowProblem};
+use super::executor::{ApplyOptions, ProgressFn, Report, StopSignal, apply, recover};
+use super::item::{ActualItem, DesiredItem, ItemShape, MappedRow, RowProblem};
 use super::plan::Plan;
 use super::planner::{PlanInput, PlanOptions, plan};
 use super::target::{CatalogTarget, ReadScope};
@@ -39,6 +39,15 @@ pub struct SyncOptions {
     pub concurrency: usize,
     /// Progress callback.
     pub progress: Option<ProgressFn>,
+    /// A partial sync: only the items whose key, or one of whose SKUs, is listed (the keys a
+    /// PIM says changed, the products a webhook named). The source then counts as a partial
+    /// read (nothing is archived), and those items are read again from the target instead of
+    /// trusted from the state, so that an edit made in the shop is set right too. `None`:
+    /// every item.
+    pub only: Option<BTreeSet<String>>,
+    /// Asked to stop: the apply starts no new item once it is set, finishes the ones in
+    /// flight, and reports the others pending for the next run.
+    pub stop: Option<StopSignal>,
 }
 
 impl Default for SyncOptions {
@@ -48,6 +57,8 @@ impl Default for SyncOptions {
             reconcile: Reconcile::Every(24 * 3600),
             concurrency: 4,
             progress: None,
+            only: None,
+            stop: None,
         }
     }
 }
@@ -58,6 +69,7 @@ impl std::fmt::Debug for SyncOptions {
             .field("plan", &self.plan)
             .field("reconcile", &self.reconcile)
             .field("concurrency", &self.concurrency)
+            .field("only", &self.only)
             .finish_non_exhaustive()
     }
 }
@@ -212,13 +224,44 @@ impl<'a> CatalogSync<'a> {
                 }),
             }
         }
-        let (items, group_problems) = self.shape.group_rows(rows);
+        let (mut items, group_problems) = self.shape.group_rows(rows);
         problems.extend(group_problems);
+        let mut full_snapshot = self.source.is_full_snapshot();
+        if let Some(only) = &self.options.only {
+            items.retain(|i| only.contains(&i.key) || i.skus().any(|s| only.contains(s)));
+            problems.retain(|p| p.key.as_ref().is_some_and(|k| only.contains(k)));
+            full_snapshot = false;
+        }
         Ok(Desired {
             items,
             problems,
-            full_snapshot: self.source.is_full_snapshot(),
+            full_snapshot,
         })
+    }
+
+    /// A partial sync's items as the target has them now (those the state knows; the others
+    /// are looked up by SKU when applied).
+    async fn read_again(
+        &self,
+        desired: &Desired,
+        state: &std::collections::BTreeMap<String, crate::state::ItemState>,
+        scope: &super::target::ReadScope,
+    ) -> Result<Vec<ActualItem>> {
+        let mut actual = Vec::new();
+        for item in &desired.items {
+            let Some(known) = state.get(&item.key) else {
+                continue;
+            };
+            if let Some(found) = self
+                .target
+                .fetch(&known.actual.id, scope)
+                .await
+                .map_err(Error::Target)?
+            {
+                actual.push(found);
+            }
+        }
+        Ok(actual)
     }
 
     /// Whether this run reads the target in full.
@@ -248,9 +291,12 @@ impl<'a> CatalogSync<'a> {
         recover(self.target, self.state, &scope).await?;
         let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
         let state = self.state.items().await?;
-        let full = self.reconcile_due(state.is_empty()).await?;
+        let partial = self.options.only.is_some();
+        let full = !partial && self.reconcile_due(state.is_empty()).await?;
         let actual = if full {
             Some(self.target.list(&scope).await.map_err(Error::Target)?)
+        } else if partial {
+            Some(self.read_again(&desired, &state, &scope).await?)
         } else {
             None
         };
@@ -259,8 +305,9 @@ impl<'a> CatalogSync<'a> {
             .items
             .iter()
             .filter(|i| {
-                full || state.get(&i.key).and_then(|s| s.fingerprint.as_deref())
-                    != Some(i.fingerprint().as_str())
+                full || partial
+                    || state.get(&i.key).and_then(|s| s.fingerprint.as_deref())
+                        != Some(i.fingerprint().as_str())
             })
             .flat_map(|i| i.refs.keys().cloned())
             .collect();
@@ -286,6 +333,8 @@ impl<'a> CatalogSync<'a> {
             now: &now,
         };
         let mut plan = plan(&input, &self.options.plan);
+        // A partial sync read some items, not the whole target.
+        plan.full_reconcile = full;
         plan.eta_seconds = self.target.time_for(plan.calls).map(|d| d.as_secs());
         Ok((plan, desired))
     }
@@ -304,6 +353,7 @@ impl<'a> CatalogSync<'a> {
             concurrency: self.options.concurrency,
             progress: self.options.progress.clone(),
             languages,
+            stop: self.options.stop.clone(),
         };
         let report = apply(plan, self.target, self.state, &options).await?;
         if plan.full_reconcile {

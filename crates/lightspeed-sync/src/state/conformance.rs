@@ -107,6 +107,49 @@ pub async fn check(store: &dyn StateStore) {
     store.close_intent("B", "create").await.unwrap();
     store.close_intent("A", "sale").await.unwrap();
     assert!(store.intents().await.unwrap().is_empty());
+
+    // Leases: taken when free or run out, renewed by the holder, refused to others while
+    // held, given back only by the holder.
+    let t = |secs: i64| chrono::DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap();
+    assert_eq!(store.lease("job:a").await.unwrap(), None);
+    let taken = store
+        .acquire_lease("job:a", "d1", t(0), t(60))
+        .await
+        .unwrap();
+    assert_eq!((taken.holder.as_str(), taken.until), ("d1", t(60)));
+    assert_eq!(taken.name, "job:a");
+    let refused = store
+        .acquire_lease("job:a", "d2", t(10), t(70))
+        .await
+        .unwrap();
+    assert_eq!((refused.holder.as_str(), refused.until), ("d1", t(60)));
+    let other = store
+        .acquire_lease("job:b", "d2", t(10), t(70))
+        .await
+        .unwrap();
+    assert_eq!(other.holder, "d2", "leases are per name");
+    let renewed = store
+        .acquire_lease("job:a", "d1", t(30), t(90))
+        .await
+        .unwrap();
+    assert_eq!((renewed.holder.as_str(), renewed.until), ("d1", t(90)));
+    assert!(renewed.is_held_at(t(89)) && !renewed.is_held_at(t(90)));
+    let expired = store
+        .acquire_lease("job:a", "d2", t(90), t(150))
+        .await
+        .unwrap();
+    assert_eq!((expired.holder.as_str(), expired.until), ("d2", t(150)));
+    store.release_lease("job:a", "d1").await.unwrap();
+    assert_eq!(
+        store.lease("job:a").await.unwrap().map(|l| l.holder),
+        Some("d2".into()),
+        "only the holder gives a lease back"
+    );
+    store.release_lease("job:a", "d2").await.unwrap();
+    store.release_lease("job:b", "d2").await.unwrap();
+    assert_eq!(store.lease("job:a").await.unwrap(), None);
+    assert_eq!(store.lease("job:b").await.unwrap(), None);
+
     store
         .open_intent(&intent("C", "create", "t5"))
         .await

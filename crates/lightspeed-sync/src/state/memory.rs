@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
-use super::{Intent, ItemState, ProgressMark, StateStore};
+use super::{Intent, ItemState, Lease, ProgressMark, StateStore};
 use crate::error::Result;
 
 /// A store in memory (tests; state lost with the process).
@@ -21,6 +22,7 @@ struct MemoryInner {
     progress: BTreeMap<String, BTreeMap<String, ProgressMark>>,
     /// Open intents in the order they were recorded.
     intents: Vec<Intent>,
+    leases: BTreeMap<String, Lease>,
 }
 
 impl MemoryStateStore {
@@ -88,5 +90,36 @@ impl StateStore for MemoryStateStore {
             .intents
             .retain(|i| !(i.key == key && i.op == op));
         Ok(())
+    }
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Lease> {
+        let mut inner = self.lock();
+        let current = inner.leases.get(name);
+        if current.is_none_or(|l| l.holder == holder || !l.is_held_at(now)) {
+            inner.leases.insert(
+                name.into(),
+                Lease {
+                    name: name.into(),
+                    holder: holder.into(),
+                    until,
+                },
+            );
+        }
+        Ok(inner.leases[name].clone())
+    }
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        let mut inner = self.lock();
+        if inner.leases.get(name).is_some_and(|l| l.holder == holder) {
+            inner.leases.remove(name);
+        }
+        Ok(())
+    }
+    async fn lease(&self, name: &str) -> Result<Option<Lease>> {
+        Ok(self.lock().leases.get(name).cloned())
     }
 }

@@ -10,10 +10,16 @@
 //! once the result is recorded. An intent still open at the next run means the answer was lost
 //! (a crash, a dropped connection, a cancelled future): the run looks the record up by the
 //! intent's marker before anything is sent again.
+//!
+//! It also holds **leases**: a named lease ([`Lease`]) is held by one holder until a time, so
+//! that two processes sharing a store (two daemons scheduling the same job) do not run the same
+//! thing at once. A lease is taken when it is free or has run out, renewed by its holder, and
+//! given back when the work is done; a holder that dies leaves it to run out.
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::item::ActualItem;
@@ -74,6 +80,24 @@ pub struct Intent {
     pub after: Option<String>,
 }
 
+/// A named lease and who holds it (see [`StateStore::acquire_lease`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// The lease's name (`job:catalog`).
+    pub name: String,
+    /// Who holds it: any text that tells holders apart (a daemon's host, process and start).
+    pub holder: String,
+    /// When it runs out unless its holder renews it.
+    pub until: DateTime<Utc>,
+}
+
+impl Lease {
+    /// Whether the lease is still held at `now`.
+    pub fn is_held_at(&self, now: DateTime<Utc>) -> bool {
+        now < self.until
+    }
+}
+
 /// The sync's memory. Implementations must make each call durable before answering: the
 /// ledger's promise (nothing sent twice) rests on an intent being on disk before its write
 /// goes out.
@@ -105,4 +129,19 @@ pub trait StateStore: Send + Sync {
     /// Closes the intent of `key` for `op` (its result is recorded, or it is known that the
     /// write never landed). Closing one that is not open does nothing.
     async fn close_intent(&self, key: &str, op: &str) -> Result<()>;
+    /// Takes the lease `name` for `holder` until `until`, if at `now` it is free, has run out,
+    /// or is `holder`'s already (a renewal), in one atomic step. Answers the lease as it
+    /// stands after the call: `holder`'s when it was taken, another holder's when not.
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Lease>;
+    /// Gives the lease `name` back, if `holder` holds it (otherwise does nothing).
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
+    /// The lease `name` as recorded (one that has run out included: see
+    /// [`Lease::is_held_at`]), or `None` when nobody took it or it was given back.
+    async fn lease(&self, name: &str) -> Result<Option<Lease>>;
 }

@@ -10,13 +10,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, params};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Intent, ItemState, ProgressMark, StateStore};
+use super::{Intent, ItemState, Lease, ProgressMark, StateStore};
 use crate::error::{Error, Result};
 
 /// The schema version this code writes; a newer file is refused rather than misread.
-/// Version 2 added the intents of the write-ahead ledger.
+/// Version 2 added the intents of the write-ahead ledger. The `leases` table came later
+/// without a new version: it is only added, and a reader that does not know it ignores it.
 pub const SCHEMA_VERSION: i64 = 2;
 
 /// The default location of the SQLite store, relative to the working directory.
@@ -92,8 +94,14 @@ impl SqliteStateStore {
     }
 }
 
+/// How long a call waits for another process that holds the file's write lock (two daemons,
+/// or a daemon and a `pause` command, sharing a store).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn init(conn: &Connection, path: &str) -> Result<()> {
     let fail = |what: &str, e: rusqlite::Error| Error::state(path, what, Some(Box::new(e)));
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| fail("cannot set its busy timeout", e))?;
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
         .map_err(|e| fail("not a SQLite database, or not readable", e))?;
     let tables: Vec<String> = conn
@@ -167,7 +175,9 @@ fn init(conn: &Connection, path: &str) -> Result<()> {
          CREATE TABLE IF NOT EXISTS intents (
              seq INTEGER PRIMARY KEY AUTOINCREMENT,
              key TEXT NOT NULL, op TEXT NOT NULL, intent TEXT NOT NULL,
-             UNIQUE (key, op));",
+             UNIQUE (key, op));
+         CREATE TABLE IF NOT EXISTS leases (
+             name TEXT PRIMARY KEY, holder TEXT NOT NULL, until_ms INTEGER NOT NULL);",
     )
     .map_err(|e| fail("cannot create its tables", e))?;
     conn.execute(
@@ -332,6 +342,74 @@ impl StateStore for SqliteStateStore {
             .map_err(|e| self.err("cannot close an intent", e))?;
         Ok(())
     }
+
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Lease> {
+        let mut conn = self.conn();
+        // One immediate transaction: the write lock is taken first, so two processes cannot
+        // both see the lease free.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.err("cannot take a lease", e))?;
+        tx.execute(
+            "INSERT INTO leases (name, holder, until_ms) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms
+             WHERE leases.holder = excluded.holder OR leases.until_ms <= ?4",
+            params![
+                name,
+                holder,
+                until.timestamp_millis(),
+                now.timestamp_millis()
+            ],
+        )
+        .map_err(|e| self.err("cannot take a lease", e))?;
+        let (holder, until_ms): (String, i64) = tx
+            .query_row(
+                "SELECT holder, until_ms FROM leases WHERE name = ?1",
+                params![name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(|e| self.err("cannot read a lease", e))?;
+        tx.commit()
+            .map_err(|e| self.err("cannot take a lease", e))?;
+        Ok(Lease {
+            name: name.into(),
+            holder,
+            until: DateTime::from_timestamp_millis(until_ms).unwrap_or_default(),
+        })
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
+                params![name, holder],
+            )
+            .map_err(|e| self.err("cannot give a lease back", e))?;
+        Ok(())
+    }
+
+    async fn lease(&self, name: &str) -> Result<Option<Lease>> {
+        let row: Option<(String, i64)> = self
+            .conn()
+            .query_row(
+                "SELECT holder, until_ms FROM leases WHERE name = ?1",
+                params![name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err("cannot read a lease", e))?;
+        Ok(row.map(|(holder, until_ms)| Lease {
+            name: name.into(),
+            holder,
+            until: DateTime::from_timestamp_millis(until_ms).unwrap_or_default(),
+        }))
+    }
 }
 
 #[cfg(test)]
@@ -362,6 +440,42 @@ mod tests {
             again.intents().await.unwrap().len(),
             1,
             "an open intent survives"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn two_stores_on_one_file_never_both_hold_a_lease() {
+        let dir = scratch("lease");
+        let path = dir.join("state.db");
+        let now = Utc::now();
+        let until = now + chrono::Duration::seconds(60);
+        let holders: Vec<_> = (0..8)
+            .map(|n| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let store = SqliteStateStore::open(&path).unwrap();
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .build()
+                        .unwrap();
+                    let holder = format!("daemon-{n}");
+                    let lease = runtime
+                        .block_on(store.acquire_lease("job:catalog", &holder, now, until))
+                        .unwrap();
+                    (lease.holder == holder, lease.holder)
+                })
+            })
+            .collect();
+        let results: Vec<(bool, String)> = holders.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(
+            results.iter().filter(|(won, _)| *won).count(),
+            1,
+            "{results:?}"
+        );
+        let winner = &results.iter().find(|(won, _)| *won).unwrap().1;
+        assert!(
+            results.iter().all(|(_, holder)| holder == winner),
+            "{results:?}"
         );
         let _ = std::fs::remove_dir_all(&dir);
     }

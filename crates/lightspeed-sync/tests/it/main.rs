@@ -9,6 +9,7 @@ mod fields;
 mod fulfillment;
 mod ledger;
 mod orders;
+mod partial;
 mod plans;
 mod pool;
 mod stock;

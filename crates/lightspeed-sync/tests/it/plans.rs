@@ -415,3 +415,21 @@ fn the_ecom_budget_makes_30000_calls_span_days() {
         p.render()
     );
 }
+
+#[test]
+fn a_plan_names_the_languages_it_writes_and_whether_it_writes_at_all() {
+    let desired = [wallet(), tshirt()];
+    let state = BTreeMap::new();
+    let options = PlanOptions {
+        create_missing: CreateMissing::All,
+        ..PlanOptions::default()
+    };
+    let made = plan(&input(&desired, &[], &state, Some(&[]), None), &options);
+    assert!(made.has_writes());
+    // Read back from its JSON, as `apply plan.json` does.
+    let read = Plan::from_json(&made.to_json()).unwrap();
+    assert_eq!(read.languages(), ["en"]);
+    let nothing = plan(&input(&[], &[], &state, Some(&[]), None), &options);
+    assert!(!nothing.has_writes());
+    assert!(nothing.languages().is_empty());
+}

@@ -88,6 +88,7 @@ pub fn options() -> SyncOptions {
         reconcile: Reconcile::FirstRunOnly,
         concurrency: 4,
         progress: None,
+        ..SyncOptions::default()
     }
 }
 
