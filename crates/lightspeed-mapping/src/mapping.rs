@@ -166,7 +166,11 @@ fn duplicate_key(text: &str) -> Option<CompileError> {
     }
     .deserialize(&mut reader)
     .err()?;
-    let path: String = found.take()?;
+    let mut path: String = found.take()?;
+    if path.is_empty() {
+        // An empty key at the top has no path of its own: the document holds it.
+        path = ".".into();
+    }
     Some(CompileError {
         message: format!(
             "`{path}` is given twice; give each key once (only one of the values would be used)"
@@ -1602,6 +1606,17 @@ mod tests {
         ] {
             assert!(e.has_path(path), "no error at {path}: {e}");
         }
+    }
+
+    #[test]
+    fn an_empty_key_given_twice_is_reported_at_the_document() {
+        // Found by the mapping_json fuzz target: the error had an empty path.
+        let e = Mapping::from_json("{\n  \"\": 1,\n  \"\": 1\n}", &Options::default())
+            .unwrap_err();
+        let twice = &e.errors[0];
+        assert_eq!(twice.path, ".");
+        assert_eq!(twice.line, Some(3));
+        assert!(twice.message.contains("given twice"), "{twice}");
     }
 
     #[test]
