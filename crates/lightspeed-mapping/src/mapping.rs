@@ -1611,8 +1611,7 @@ mod tests {
     #[test]
     fn an_empty_key_given_twice_is_reported_at_the_document() {
         // Found by the mapping_json fuzz target: the error had an empty path.
-        let e = Mapping::from_json("{\n  \"\": 1,\n  \"\": 1\n}", &Options::default())
-            .unwrap_err();
+        let e = Mapping::from_json("{\n  \"\": 1,\n  \"\": 1\n}", &Options::default()).unwrap_err();
         let twice = &e.errors[0];
         assert_eq!(twice.path, ".");
         assert_eq!(twice.line, Some(3));

@@ -446,6 +446,7 @@ pub async fn recover(
 impl<'a> Run<'a> {
     /// Step 2: the reference records, in plan order (parents before children).
     async fn create_references(&mut self) -> Result<()> {
+        self.refresh_references().await?;
         let ctx = &self.ctx;
         for (index, step) in ctx.plan.steps.iter().enumerate() {
             let Some(Operation::CreateReference { field, name, .. }) = step.op.as_deref() else {
@@ -456,6 +457,15 @@ impl<'a> Run<'a> {
                     index,
                     report(step, Outcome::Pending, Some(NOT_STARTED.into())),
                 );
+                ctx.tick();
+                continue;
+            }
+            // Made since the plan was: by an earlier apply of this plan, another run or a
+            // person. Creating it again would make a second one of the same name.
+            if let Some(id) = self.references.id(field, name) {
+                let message = format!("exists already (id {id}), made since the plan was");
+                self.results
+                    .insert(index, report(step, Outcome::Unchanged, Some(message)));
                 ctx.tick();
                 continue;
             }
@@ -502,6 +512,39 @@ impl<'a> Run<'a> {
             };
             self.results.insert(index, outcome);
             ctx.tick();
+        }
+        Ok(())
+    }
+
+    /// Before creating references: the target's current ones for the fields the plan
+    /// creates in, so that a plan applied twice, or after another run made the same brand,
+    /// creates nothing twice (reference records carry no ledger marker; their name is their
+    /// key in the target). One read per field, only when the plan creates references.
+    async fn refresh_references(&mut self) -> Result<()> {
+        let fields: BTreeSet<String> = self
+            .ctx
+            .plan
+            .steps
+            .iter()
+            .filter_map(|s| match s.op.as_deref() {
+                Some(Operation::CreateReference { field, .. }) => Some(field.clone()),
+                _ => None,
+            })
+            .collect();
+        if fields.is_empty() {
+            return Ok(());
+        }
+        let fields: Vec<String> = fields.into_iter().collect();
+        let current = self
+            .ctx
+            .target
+            .references(&fields)
+            .await
+            .map_err(Error::Target)?;
+        for (field, names) in current.by_field {
+            for (name, id) in names {
+                self.references.insert(&field, name, id);
+            }
         }
         Ok(())
     }

@@ -387,3 +387,44 @@ async fn a_cancelled_run_resumes_from_the_sqlite_store() {
     drop(state);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_plan_applied_twice_creates_no_brand_or_category_twice() {
+    // Found by driving the CLI: `apply plan.json` a second time sent the plan's brand and
+    // category creates again (products were safe: their ledger found them). References carry
+    // no marker, so the apply reads the target's current ones first and skips what exists.
+    let emu = emulator().await;
+    let target = target(&emu);
+    let state = MemoryStateStore::new();
+    let source = lightspeed_sync::MemorySource::new("pim", catalog());
+    let mapping = crate::support::mapping();
+    let sync = lightspeed_sync::CatalogSync::new(&source, &mapping, &target, &state)
+        .unwrap()
+        .with_options(options());
+    let (plan, _) = sync.plan().await.unwrap();
+    let first = sync.apply(&plan, plan.languages()).await.unwrap();
+    let made = (first.count(Outcome::Created), first.references_created());
+    assert_eq!(made, (3, 5), "{}", first.render());
+    let counts_after_first = emu.counts()["ecom"].clone();
+    let again = sync.apply(&plan, plan.languages()).await.unwrap();
+    assert_eq!(
+        emu.counts()["ecom"],
+        counts_after_first,
+        "{}",
+        again.render()
+    );
+    let skipped: Vec<_> = again
+        .items
+        .iter()
+        .filter(|i| i.key.starts_with("brand:") || i.key.starts_with("categories:"))
+        .collect();
+    assert_eq!(skipped.len(), 5, "{}", again.render());
+    for item in skipped {
+        assert_eq!(item.outcome, Outcome::Unchanged, "{}", again.render());
+        assert!(
+            item.message.as_deref().unwrap().contains("exists already"),
+            "{item:?}"
+        );
+    }
+    assert_eq!(shop(&target).await.len(), 3);
+}
