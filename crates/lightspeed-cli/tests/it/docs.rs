@@ -377,3 +377,62 @@ fn the_matching_of_shown_output_is_strict_outside_the_ellipses() {
         ["pause", "catalog", "--reason", "stock count"]
     );
 }
+
+#[test]
+fn the_readme_example_runs_the_sample_config_on_the_emulator() {
+    let readme = std::fs::read_to_string(repository().join("README.md")).unwrap();
+    let section = readme
+        .split("## The `lightspeed` tool")
+        .nth(1)
+        .expect("the README has a section on the tool");
+    let block = blocks(section)
+        .into_iter()
+        .find(|b| b.info == "sh")
+        .expect("an example");
+    assert!(
+        block
+            .text
+            .contains("cargo install --path crates/lightspeed-cli"),
+        "{}",
+        block.text
+    );
+    let commands: Vec<Vec<String>> = block
+        .text
+        .lines()
+        .filter_map(|l| l.strip_prefix("lightspeed "))
+        .map(words)
+        .collect();
+    assert_eq!(commands.len(), 2, "{}", block.text);
+    // The sample config and the files it reads, at their places under examples/.
+    let scratch = Scratch::new("docs-readme");
+    for name in [
+        "lightspeed.toml",
+        "data/pim-catalog.csv",
+        "mappings/ecom.json",
+    ] {
+        let text = std::fs::read_to_string(examples().join(name)).unwrap();
+        scratch.write(&format!("examples/{name}"), &text);
+    }
+    let run = |args: &[String]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        lightspeed(&scratch.0, &args, &[])
+    };
+    // As the README says: the 60 products are created, the two broken rows make it exit 3...
+    let out = run(&commands[0]);
+    assert_eq!(out.code, 3, "{}", out.all());
+    assert!(
+        out.stdout.contains("60 created, 2 skipped"),
+        "{}",
+        out.all()
+    );
+    // ...and `status` shows the last run and the next scheduled one.
+    let out = run(&commands[1]);
+    assert!(
+        out.stdout.contains("last run: catalog-")
+            && out
+                .stdout
+                .contains("schedule: */15 * * * * (UTC), next run "),
+        "{}",
+        out.all()
+    );
+}
