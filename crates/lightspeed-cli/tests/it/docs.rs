@@ -342,6 +342,10 @@ fn the_reference_names_every_key_command_and_exit_code() {
         .filter(|c| *c != "help")
         .collect();
     assert!(commands.len() >= 10, "{help}");
+    assert!(
+        help.contains("docs/cli.md") && help.contains("3 items failed"),
+        "--help points to the page and lists the exit codes: {help}"
+    );
     for command in commands {
         if !page.contains(&format!("| `{command}")) {
             missing.push(format!("command {command}"));
