@@ -1,7 +1,8 @@
 //! Running jobs: `plan`, `apply`, `run` and `map`, on the library's flows.
 //!
 //! Everything here wires configuration to library calls: the catalog through
-//! [`CatalogSync`], the inventory pool through [`pool::xseries`], fulfillment through
+//! [`CatalogSync`], the inventory pool through
+//! [`pool::xseries`](lightspeed_sync::pool::xseries), fulfillment through
 //! [`fulfillment::send`]. A run takes the job's lease in its state store (renewed while it
 //! runs), refuses a paused job, and ends with a [`RunRecord`].
 

@@ -32,7 +32,15 @@ use crate::runs::RunRecord;
 
 /// Sync a PIM with Lightspeed eCom and X-Series: connections and jobs in a config file.
 #[derive(Debug, Parser)]
-#[command(name = "lightspeed", version, about, long_about = None)]
+#[command(
+    name = "lightspeed",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes: 0 clean, 1 error (the run stopped), 2 configuration error, 3 items failed, \
+                  4 nothing to do, 5 not run (paused, or leased elsewhere).\n\
+                  The config file, every command and the daemon: docs/cli.md."
+)]
 struct Cli {
     #[command(flatten)]
     global: Global,

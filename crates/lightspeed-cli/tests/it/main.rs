@@ -7,6 +7,7 @@ mod catalog;
 mod config;
 mod connection;
 mod daemon;
+mod docs;
 mod inventory;
 mod secrets;
 mod support;
