@@ -1515,15 +1515,27 @@ fn job_connection(
             None
         }
         None => {
-            check.at(
-                c.span(),
-                format!("{table}.connection"),
+            // A connection that is declared but has errors of its own is reported there; the
+            // job names it as such instead of claiming it does not exist.
+            let prefix = format!("connections.{}", c.get_ref());
+            let declared_with_errors = check.errors.iter().any(|e| {
+                e.key
+                    .as_deref()
+                    .is_some_and(|k| k == prefix || k.starts_with(&format!("{prefix}.")))
+            });
+            let message = if declared_with_errors {
+                format!(
+                    "connection `{}` has errors (reported at `{prefix}`)",
+                    c.get_ref()
+                )
+            } else {
                 format!(
                     "no connection `{}` (connections: {})",
                     c.get_ref(),
                     names(connections.keys())
-                ),
-            );
+                )
+            };
+            check.at(c.span(), format!("{table}.connection"), message);
             None
         }
     }
@@ -1796,6 +1808,20 @@ schedule = "*/15 * * * *"
             "{e:?}"
         );
         assert!(!e[0].contains("s3cr3t-value"), "{e:?}");
+    }
+
+    #[test]
+    fn a_job_on_a_connection_with_errors_says_so_instead_of_no_connection() {
+        let text = GOOD.replace("secret_env = \"SHOP_SECRET\"", "secret = \"s3cr3t-value\"");
+        let e = errors(&text);
+        let job = e
+            .iter()
+            .find(|e| e.contains("jobs.catalog.connection"))
+            .expect("the job's error");
+        assert!(
+            job.contains("connection `shop` has errors (reported at `connections.shop`)"),
+            "{e:?}"
+        );
     }
 
     #[test]
