@@ -200,8 +200,9 @@ pub struct Tested {
     pub name: String,
     /// `ecom` or `xseries`.
     pub kind: &'static str,
-    /// What was found, or why it failed.
-    pub result: Result<Value, String>,
+    /// What was found, or why it failed (a configuration problem, such as an unset secret,
+    /// or a failed test).
+    pub result: Result<Value, CliError>,
     /// How long it took.
     pub took: Duration,
 }
@@ -236,7 +237,7 @@ impl Tested {
                 json!({"connection": self.name, "kind": self.kind, "ok": true, "info": info, "seconds": self.took.as_secs_f64()})
             }
             Err(problem) => {
-                json!({"connection": self.name, "kind": self.kind, "ok": false, "problem": problem, "seconds": self.took.as_secs_f64()})
+                json!({"connection": self.name, "kind": self.kind, "ok": false, "problem": problem.to_string(), "seconds": self.took.as_secs_f64()})
             }
         }
     }
@@ -247,7 +248,7 @@ impl Tested {
 pub async fn test(setup: &Setup<'_>, name: &str) -> Tested {
     let started = std::time::Instant::now();
     let (kind, result) = match setup.config.connection(name) {
-        Err(e) => ("?", Err(e)),
+        Err(e) => ("?", Err(CliError::Config(e))),
         Ok(Connection::Ecom(_)) => ("ecom", test_ecom(setup, name).await),
         Ok(Connection::XSeries(_)) => ("xseries", test_xseries(setup, name).await),
     };
@@ -259,8 +260,8 @@ pub async fn test(setup: &Setup<'_>, name: &str) -> Tested {
     }
 }
 
-async fn test_ecom(setup: &Setup<'_>, name: &str) -> Result<Value, String> {
-    let client = setup.ecom(name).map_err(|e| e.to_string())?;
+async fn test_ecom(setup: &Setup<'_>, name: &str) -> Result<Value, CliError> {
+    let client = setup.ecom(name)?;
     // A catalog job writes products (brands and categories are in the same area).
     let writes = setup
         .config
@@ -274,7 +275,7 @@ async fn test_ecom(setup: &Setup<'_>, name: &str) -> Result<Value, String> {
     let info = client
         .test_connection_for(&needed)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| CliError::Run(e.to_string()))?;
     Ok(json!({
         "summary": format!("shop {} ({}), language {}, {}", info.shop_id, info.shop_domain.clone().unwrap_or_default(), info.language, info.base_url),
         "shop_id": info.shop_id.to_string(),
@@ -284,9 +285,12 @@ async fn test_ecom(setup: &Setup<'_>, name: &str) -> Result<Value, String> {
     }))
 }
 
-async fn test_xseries(setup: &Setup<'_>, name: &str) -> Result<Value, String> {
-    let client = setup.xseries(name).map_err(|e| e.to_string())?;
-    let info = client.test_connection().await.map_err(|e| e.to_string())?;
+async fn test_xseries(setup: &Setup<'_>, name: &str) -> Result<Value, CliError> {
+    let client = setup.xseries(name)?;
+    let info = client
+        .test_connection()
+        .await
+        .map_err(|e| CliError::Run(e.to_string()))?;
     Ok(json!({
         "summary": format!("store {} ({}), {}", info.store_name.clone().unwrap_or_default(), info.domain_prefix.clone().unwrap_or_default(), info.base_url),
         "store_name": info.store_name,

@@ -259,11 +259,15 @@ async fn execute(cli: Cli) -> Result<u8, CliError> {
                 emulator: embedded.as_ref(),
                 quick: true,
             };
-            let mut ok = true;
+            // The worst outcome decides: a configuration problem (an unset secret) is 2, as
+            // it is for `run`; a failed test is 1.
+            let mut code = exit::OK;
             let mut all = Vec::new();
             for name in &names {
                 let tested = connect::test(&setup, name).await;
-                ok &= tested.result.is_ok();
+                if let Err(e) = &tested.result {
+                    code = if code == exit::CONFIG { code } else { e.code() };
+                }
                 if g.json {
                     all.push(tested.json());
                 } else {
@@ -273,7 +277,7 @@ async fn execute(cli: Cli) -> Result<u8, CliError> {
             if g.json {
                 println!("{}", serde_json::Value::Array(all));
             }
-            Ok(if ok { exit::OK } else { exit::ERROR })
+            Ok(code)
         }
         Command::Map { job, preview } => {
             let job = config.job(job).map_err(CliError::Config)?;

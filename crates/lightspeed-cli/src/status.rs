@@ -97,12 +97,15 @@ pub async fn show(env: &Env<'_>, offline: bool) -> Result<u8, CliError> {
             .collect();
         for name in used {
             let tested = connect::test(&setup, name).await;
-            let result = tested.result.map(|info| {
-                info.get("summary")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string()
-            });
+            let result = tested
+                .result
+                .map(|info| {
+                    info.get("summary")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .map_err(|e| e.to_string());
             connected.insert(name.to_string(), result);
         }
     }

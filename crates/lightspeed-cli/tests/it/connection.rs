@@ -76,9 +76,10 @@ async fn a_connection_test_names_what_is_wrong() {
         out.all()
     );
 
-    // One connection by name; a secret that is not set is named, not guessed.
+    // One connection by name; a secret that is not set is named, not guessed, and is a
+    // configuration error (exit 2) as it is for `run`.
     let out = run(&scratch.0, &["test-connection", "store"], &[]);
-    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(out.code, 2, "{}", out.all());
     assert!(
         out.stdout
             .contains("token: the environment variable STORE_TOKEN is not set"),
