@@ -221,6 +221,18 @@ fn a_partial_run_writes_only_the_keys_given() {
     let run = out.json();
     assert_eq!(run["counts"]["updated"], 1, "{}", out.all());
     assert_eq!(run["keys"], serde_json::json!(["X-2"]));
+    // A key the source does not have is named, and the run is not clean.
+    let out = lightspeed(
+        &scratch.0,
+        &["--emulator", "run", "shop", "--only", "X-2,NOPE"],
+        &[],
+    );
+    assert_eq!(out.code, 3, "{}", out.all());
+    assert!(
+        out.stdout.contains("NOPE") && out.stdout.contains("not in the source"),
+        "{}",
+        out.all()
+    );
     let out = lightspeed(&scratch.0, &["--emulator", "--json", "run", "shop"], &[]);
     assert_eq!(
         out.json()["counts"]["updated"],

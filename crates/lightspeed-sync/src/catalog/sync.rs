@@ -231,6 +231,23 @@ impl<'a> CatalogSync<'a> {
             items.retain(|i| only.contains(&i.key) || i.skus().any(|s| only.contains(s)));
             problems.retain(|p| p.key.as_ref().is_some_and(|k| only.contains(k)));
             full_snapshot = false;
+            // A listed key that matches no row is said (a typo, or a product the source no
+            // longer has), never dropped in silence. The lists are short: a partial sync's.
+            for wanted in only {
+                let matched = items
+                    .iter()
+                    .any(|i| &i.key == wanted || i.skus().any(|s| s == wanted))
+                    || problems.iter().any(|p| p.key.as_ref() == Some(wanted));
+                if !matched {
+                    problems.push(RowProblem {
+                        key: Some(wanted.clone()),
+                        origin: "the partial sync's keys".into(),
+                        message: "not in the source: no row has this key or SKU (a full run \
+                                  archives the product, or keeps it, as `archive_missing` says)"
+                            .into(),
+                    });
+                }
+            }
         }
         Ok(Desired {
             items,

@@ -107,6 +107,42 @@ async fn a_partial_sync_finds_an_item_by_a_variant_sku_and_creates_an_unknown_on
 }
 
 #[tokio::test]
+async fn a_partial_sync_names_a_key_the_source_does_not_have() {
+    let (target, state) = (target(), MemoryStateStore::new());
+    let mapping = mapping();
+    let source = MemorySource::new("pim", simple(2));
+    let sync = CatalogSync::new(&source, &mapping, &target, &state)
+        .unwrap()
+        .with_options(SyncOptions {
+            only: Some(BTreeSet::from(["P-001".to_string(), "P-0O1".to_string()])),
+            ..options()
+        });
+    let (plan, report) = sync.run().await.unwrap();
+    let steps: Vec<(&str, Action)> = plan
+        .steps
+        .iter()
+        .map(|s| (s.key.as_str(), s.action))
+        .collect();
+    assert_eq!(
+        steps,
+        [("P-001", Action::Create), ("P-0O1", Action::Skip)],
+        "{}",
+        plan.render()
+    );
+    let skipped = &plan.steps[1];
+    assert!(
+        skipped
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("not in the source")),
+        "{skipped:?}"
+    );
+    assert_eq!(report.count(Outcome::Created), 1);
+    assert_eq!(report.count(Outcome::Skipped), 1);
+    assert_eq!(target.items().len(), 1, "only the listed key that exists");
+}
+
+#[tokio::test]
 async fn a_stopped_apply_finishes_the_item_in_flight_and_leaves_the_rest_pending() {
     let (target, state) = (target(), MemoryStateStore::new());
     let mapping = mapping();
