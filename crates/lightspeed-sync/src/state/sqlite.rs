@@ -98,12 +98,40 @@ impl SqliteStateStore {
 /// or a daemon and a `pause` command, sharing a store).
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Runs `f` again while SQLite answers "busy" without waiting (as it does to avoid a
+/// deadlock while a file is being set up), for up to [`BUSY_TIMEOUT`].
+fn while_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn init(conn: &Connection, path: &str) -> Result<()> {
     let fail = |what: &str, e: rusqlite::Error| Error::state(path, what, Some(Box::new(e)));
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| fail("cannot set its busy timeout", e))?;
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+    // Switching a new file to WAL needs it alone, and SQLite answers "busy" at once, without
+    // its busy handler, when another opener holds it: wait for that here, as long.
+    while_busy(|| conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"))
         .map_err(|e| fail("not a SQLite database, or not readable", e))?;
+    // One write transaction from the first look to the version row: two processes opening a
+    // new file at once must not see each other's half-made tables (the second would refuse
+    // the file as "no schema version"). The second waits for the first, then finds a store.
+    let tx =
+        while_busy(|| rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate))
+            .map_err(|e| fail("cannot lock it to check its tables", e))?;
+    let conn: &Connection = &tx;
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .and_then(|mut s| {
@@ -185,7 +213,7 @@ fn init(conn: &Connection, path: &str) -> Result<()> {
         params![SCHEMA_VERSION.to_string(), APPLICATION],
     )
     .map_err(|e| fail("cannot write its version", e))?;
-    Ok(())
+    tx.commit().map_err(|e| fail("cannot write its tables", e))
 }
 
 #[async_trait]
@@ -441,6 +469,32 @@ mod tests {
             1,
             "an open intent survives"
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn processes_opening_a_new_file_at_once_all_find_a_store() {
+        // Two daemons (or a daemon and `lightspeed pause`) starting on a new state file: none
+        // may see another's half-made tables and refuse the file. Each round starts its
+        // openers together on a fresh file.
+        let dir = scratch("openers");
+        for round in 0..20 {
+            let path = dir.join(format!("state-{round}.db"));
+            let start = std::sync::Arc::new(std::sync::Barrier::new(6));
+            let openers: Vec<_> = (0..6)
+                .map(|_| {
+                    let (path, start) = (path.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        SqliteStateStore::open(&path).map(|_| ())
+                    })
+                })
+                .collect();
+            for opener in openers {
+                let opened = opener.join().unwrap();
+                assert!(opened.is_ok(), "round {round}: {opened:?}");
+            }
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 
