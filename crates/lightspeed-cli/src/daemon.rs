@@ -138,12 +138,8 @@ async fn ecom_webhook(
         Ok(e) => e,
         Err(e) => {
             tracing::warn!(connection, error = %e, "eCom webhook refused");
-            let status = if matches!(e, lightspeed_ecom::Error::WebhookSignature { .. }) {
-                StatusCode::UNAUTHORIZED
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            return answer(status, json!({"error": e.to_string()}));
+            let forged = matches!(e, lightspeed_ecom::Error::WebhookSignature { .. });
+            return refused(forged, &e);
         }
     };
     use lightspeed_ecom::webhook::WebhookRecord;
@@ -168,6 +164,16 @@ async fn ecom_webhook(
         StatusCode::ACCEPTED,
         json!({"queued": queued, "product": product}),
     )
+}
+
+/// A webhook refused: 401 when its signature does not verify, 400 when it does not parse.
+fn refused(forged: bool, error: &dyn std::fmt::Display) -> Response {
+    let status = if forged {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    answer(status, json!({"error": error.to_string()}))
 }
 
 async fn xseries_webhook(
@@ -199,12 +205,8 @@ async fn xseries_webhook(
         Ok(e) => e,
         Err(e) => {
             tracing::warn!(connection, error = %e, "X-Series webhook refused");
-            let status = if matches!(e, lightspeed_xseries::Error::WebhookSignature { .. }) {
-                StatusCode::UNAUTHORIZED
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            return answer(status, json!({"error": e.to_string()}));
+            let forged = matches!(e, lightspeed_xseries::Error::WebhookSignature { .. });
+            return refused(forged, &e);
         }
     };
     use lightspeed_xseries::model::WebhookType;

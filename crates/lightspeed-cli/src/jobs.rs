@@ -63,6 +63,34 @@ impl Env<'_> {
         Progress::new(self.json, self.emulator.map(Embedded::note))
     }
 
+    /// The eCom client of `connection`, its rate-limit waits shown on `progress`.
+    fn ecom(
+        &self,
+        connection: &str,
+        progress: &Progress,
+    ) -> Result<lightspeed_ecom::Client, CliError> {
+        let client = self.setup().ecom(connection)?;
+        client
+            .http()
+            .limiter()
+            .set_observer(Some(progress.observer()));
+        Ok(client)
+    }
+
+    /// The X-Series client of `connection`, its rate-limit waits shown on `progress`.
+    fn xseries(
+        &self,
+        connection: &str,
+        progress: &Progress,
+    ) -> Result<lightspeed_xseries::Client, CliError> {
+        let client = self.setup().xseries(connection)?;
+        client
+            .http()
+            .limiter()
+            .set_observer(Some(progress.observer()));
+        Ok(client)
+    }
+
     /// Prints for people (nothing under `--json`).
     fn say(&self, text: &str) {
         if !self.json {
@@ -86,15 +114,12 @@ pub fn pause_cursor(job: &str) -> String {
 
 /// Opens a job's state store.
 pub fn open_state(job: &Job) -> Result<SqliteStateStore, CliError> {
-    SqliteStateStore::open(&job.state).map_err(|e| CliError::Run(chain(&e)))
+    Ok(SqliteStateStore::open(&job.state)?)
 }
 
 /// Why the job is paused, if it is.
 pub async fn paused(state: &dyn StateStore, job: &str) -> Result<Option<String>, CliError> {
-    let mark = state
-        .cursor(&pause_cursor(job))
-        .await
-        .map_err(|e| CliError::Run(chain(&e)))?;
+    let mark = state.cursor(&pause_cursor(job)).await?;
     Ok(mark.filter(|m| !m.is_empty()))
 }
 
@@ -106,8 +131,8 @@ pub async fn set_paused(
 ) -> Result<(), CliError> {
     state
         .set_cursor(&pause_cursor(job), reason.unwrap_or(""))
-        .await
-        .map_err(|e| CliError::Run(chain(&e)))
+        .await?;
+    Ok(())
 }
 
 /// Holds a job's lease while it runs, renewing it in the background.
@@ -128,10 +153,7 @@ impl LeaseGuard {
         let name = lease_name(job);
         let now = Utc::now();
         let until = now + chrono::Duration::from_std(ttl).unwrap_or_default();
-        let lease = state
-            .acquire_lease(&name, holder, now, until)
-            .await
-            .map_err(|e| CliError::Run(chain(&e)))?;
+        let lease = state.acquire_lease(&name, holder, now, until).await?;
         if lease.holder != holder {
             return Err(CliError::NotRun(format!(
                 "job `{job}` is running in {} (its lease lasts until {} unless renewed); not run",
@@ -330,11 +352,7 @@ fn sync_options(
 }
 
 fn ecom_target(env: &Env<'_>, c: &CatalogJob, progress: &Progress) -> Result<EcomTarget, CliError> {
-    let client = env.setup().ecom(&c.connection)?;
-    client
-        .http()
-        .limiter()
-        .set_observer(Some(progress.observer()));
+    let client = env.ecom(&c.connection, progress)?;
     let target = EcomTarget::new(client);
     Ok(match &c.marker_field {
         Some(field) => target.with_marker_field(field),
@@ -633,12 +651,8 @@ async fn primary(
 ) -> Result<Done, CliError> {
     let progress = env.progress();
     let mapping = load_mapping(&p.mapping, Some(&PoolSchema))?;
-    let client = env.setup().xseries(&p.connection)?;
-    client
-        .http()
-        .limiter()
-        .set_observer(Some(progress.observer()));
-    let sink = SqliteInventorySink::open(&p.pool).map_err(|e| CliError::Run(chain(&e)))?;
+    let client = env.xseries(&p.connection, &progress)?;
+    let sink = SqliteInventorySink::open(&p.pool)?;
     progress.step("importing the X-Series catalog into the pool");
     let options = PrimaryOptions {
         archive_missing: p.archive_missing,
@@ -656,12 +670,8 @@ async fn secondary(
     state: &SqliteStateStore,
 ) -> Result<Done, CliError> {
     let progress = env.progress();
-    let client = env.setup().xseries(&s.connection)?;
-    client
-        .http()
-        .limiter()
-        .set_observer(Some(progress.observer()));
-    let sink = SqliteInventorySink::open(&s.pool).map_err(|e| CliError::Run(chain(&e)))?;
+    let client = env.xseries(&s.connection, &progress)?;
+    let sink = SqliteInventorySink::open(&s.pool)?;
     progress.step("refreshing quantities in the pool");
     let options = SecondaryOptions {
         outlets: s.outlets.clone(),
@@ -740,11 +750,7 @@ async fn fulfill(
     let text = String::from_utf8_lossy(&bytes);
     let source = MemoryOrderSource::from_json(text.trim_start_matches('\u{feff}'))
         .map_err(|e| CliError::Config(format!("{}: {}", f.source.describe(), chain(&e))))?;
-    let client = env.setup().xseries(&f.connection)?;
-    client
-        .http()
-        .limiter()
-        .set_observer(Some(progress.observer()));
+    let client = env.xseries(&f.connection, &progress)?;
     let options = FulfillmentOptions {
         register_id: f.register_id.clone(),
         user_id: f.user_id.clone(),

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::config::{Connection, Job, JobKind, SourceSpec, XSeriesAuth};
 use crate::connect::{self, Setup};
-use crate::exit::{self, CliError, chain};
+use crate::exit::{self, CliError};
 use crate::jobs::{self, Env};
 use crate::runs;
 
@@ -119,8 +119,7 @@ pub async fn show(env: &Env<'_>, offline: bool) -> Result<u8, CliError> {
         let state = jobs::open_state(job)?;
         let paused = jobs::paused(&state, &job.name).await?;
         let lease = lightspeed_sync::StateStore::lease(&state, &jobs::lease_name(&job.name))
-            .await
-            .map_err(|e| CliError::Run(chain(&e)))?
+            .await?
             .filter(|l| l.is_held_at(now));
         let last = runs::latest(&env.config.runs_dir(), &job.name);
         let next = job.schedule.as_ref().and_then(|s| s.next_after(now));

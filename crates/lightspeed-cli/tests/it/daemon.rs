@@ -6,7 +6,7 @@ use lightspeed_emulator::{Emulator, EmulatorConfig};
 use lightspeed_sync::pool::{InventorySink, SqliteInventorySink};
 use serde_json::json;
 
-use crate::inventory::{POOL_JOBS, client, seed, store};
+use crate::inventory::{client, pool_store};
 use crate::support::{Daemon, EMULATED_SHOP, Scratch, small_catalog};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,16 +79,7 @@ async fn a_scheduled_job_runs_a_paused_one_does_not_and_a_pim_post_syncs_its_key
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_x_series_webhook_refreshes_the_pool_and_a_forged_one_is_refused() {
-    let emulator = Emulator::start(EmulatorConfig::default().unlimited())
-        .await
-        .unwrap();
-    seed(&emulator).await;
-    let scratch = Scratch::new("daemon-webhook");
-    scratch.quickstart_data();
-    scratch.write(
-        "lightspeed.toml",
-        &format!("{}{POOL_JOBS}", store(&emulator)),
-    );
+    let (emulator, scratch) = pool_store("daemon-webhook").await;
     let secret = emulator.config().xseries.client_secret.clone();
     let secret = secrecy::ExposeSecret::expose_secret(&secret).to_string();
     let env = [
@@ -181,20 +172,21 @@ language = "nl"
     );
 }
 
-async fn title_of(emulator: &lightspeed_emulator::EmulatorHandle, sku: &str) -> (u64, String) {
-    let http = reqwest::Client::new();
-    let variants: serde_json::Value = http
-        .get(format!(
-            "{}/nl/variants.json?limit=250",
-            emulator.ecom_url()
-        ))
+/// `GET` an eCom path of the emulator (language `nl`), as JSON.
+async fn ecom_get(emulator: &lightspeed_emulator::EmulatorHandle, path: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(format!("{}/nl/{path}", emulator.ecom_url()))
         .basic_auth(emulator.ecom_key(), Some(emulator.ecom_secret()))
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn title_of(emulator: &lightspeed_emulator::EmulatorHandle, sku: &str) -> (u64, String) {
+    let variants = ecom_get(emulator, "variants.json?limit=250").await;
     let product = variants["variants"]
         .as_array()
         .unwrap()
@@ -202,18 +194,7 @@ async fn title_of(emulator: &lightspeed_emulator::EmulatorHandle, sku: &str) -> 
         .find(|v| v["sku"] == sku)
         .map(|v| v["product"]["resource"]["id"].as_u64().unwrap())
         .unwrap();
-    let body: serde_json::Value = http
-        .get(format!(
-            "{}/nl/products/{product}.json",
-            emulator.ecom_url()
-        ))
-        .basic_auth(emulator.ecom_key(), Some(emulator.ecom_secret()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = ecom_get(emulator, &format!("products/{product}.json")).await;
     (
         product,
         body["product"]["title"].as_str().unwrap().to_string(),
@@ -364,14 +345,6 @@ async fn a_stopped_daemon_finishes_the_item_in_flight_and_the_next_run_the_rest(
         "{}",
         out.all()
     );
-    let products: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/nl/products/count.json", emulator.ecom_url()))
-        .basic_auth(emulator.ecom_key(), Some(emulator.ecom_secret()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let products = ecom_get(&emulator, "products/count.json").await;
     assert_eq!(products["count"], 30, "every product once");
 }

@@ -72,18 +72,25 @@ connection = "store"
 pool = "pool.db"
 "#;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_pool_is_filled_then_refreshed_from_x_series() {
+/// An emulator seeded with [`seed`], and a scratch folder with the quickstart's data and a
+/// config of its store and the [`POOL_JOBS`].
+pub async fn pool_store(name: &str) -> (EmulatorHandle, Scratch) {
     let emulator = Emulator::start(EmulatorConfig::default().unlimited())
         .await
         .unwrap();
     seed(&emulator).await;
-    let scratch = Scratch::new("pool");
+    let scratch = Scratch::new(name);
     scratch.quickstart_data();
     scratch.write(
         "lightspeed.toml",
         &format!("{}{POOL_JOBS}", store(&emulator)),
     );
+    (emulator, scratch)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pool_is_filled_then_refreshed_from_x_series() {
+    let (emulator, scratch) = pool_store("pool").await;
     let env = [("STORE_TOKEN", emulator.xseries_token())];
 
     let out = run(&scratch.0, &["--json", "run", "pool"], &env);

@@ -284,6 +284,11 @@ fn report(step: &Step, outcome: Outcome, message: Option<String>) -> ItemReport 
     }
 }
 
+/// A step the apply did not start because it was asked to stop: pending, for the next run.
+fn not_started(step: &Step) -> ItemReport {
+    report(step, Outcome::Pending, Some(NOT_STARTED.into()))
+}
+
 /// A step's write, decided against the target's current view.
 struct Job<'p> {
     index: usize,
@@ -453,10 +458,7 @@ impl<'a> Run<'a> {
                 continue;
             };
             if ctx.stopping() {
-                self.results.insert(
-                    index,
-                    report(step, Outcome::Pending, Some(NOT_STARTED.into())),
-                );
+                self.results.insert(index, not_started(step));
                 ctx.tick();
                 continue;
             }
@@ -589,8 +591,7 @@ impl<'a> Run<'a> {
         let mut stream = futures::stream::iter(pending)
             .map(|(index, step)| async move {
                 if ctx.stopping() && step.op.is_some() {
-                    let not_started = report(step, Outcome::Pending, Some(NOT_STARTED.into()));
-                    return (index, step, Ok(Err(not_started)));
+                    return (index, step, Ok(Err(not_started(step))));
                 }
                 (index, step, prepare(ctx, references, changed, step).await)
             })
@@ -626,9 +627,8 @@ impl<'a> Run<'a> {
                 let after = after.clone();
                 async move {
                     if ctx.stopping() {
-                        let not_started =
-                            report(job.step, Outcome::Pending, Some(NOT_STARTED.into()));
-                        return (job, Ok(Err(not_started)));
+                        let pending = not_started(job.step);
+                        return (job, Ok(Err(pending)));
                     }
                     let result = create(ctx, &job, at, after).await;
                     (job, result)
@@ -733,7 +733,7 @@ impl<'a> Run<'a> {
             let done = match applied {
                 // Not started; a create's item exists and its state says so (no fingerprint),
                 // so the next run finishes it.
-                None => Ok(report(job.step, Outcome::Pending, Some(NOT_STARTED.into()))),
+                None => Ok(not_started(job.step)),
                 Some(Ok(applied)) => record(ctx, failures, &job, applied).await,
                 Some(Err(e)) => ctx.failed(job.step, e).await,
             };

@@ -228,26 +228,32 @@ impl<'a> CatalogSync<'a> {
         problems.extend(group_problems);
         let mut full_snapshot = self.source.is_full_snapshot();
         if let Some(only) = &self.options.only {
-            items.retain(|i| only.contains(&i.key) || i.skus().any(|s| only.contains(s)));
+            // An item answers to its key and to each of its SKUs.
+            fn names(i: &DesiredItem) -> impl Iterator<Item = &str> {
+                std::iter::once(i.key.as_str()).chain(i.skus())
+            }
+            items.retain(|i| names(i).any(|n| only.contains(n)));
             problems.retain(|p| p.key.as_ref().is_some_and(|k| only.contains(k)));
             full_snapshot = false;
             // A listed key that matches no row is said (a typo, or a product the source no
-            // longer has), never dropped in silence. The lists are short: a partial sync's.
-            for wanted in only {
-                let matched = items
-                    .iter()
-                    .any(|i| &i.key == wanted || i.skus().any(|s| s == wanted))
-                    || problems.iter().any(|p| p.key.as_ref() == Some(wanted));
-                if !matched {
-                    problems.push(RowProblem {
-                        key: Some(wanted.clone()),
-                        origin: "the partial sync's keys".into(),
-                        message: "not in the source: no row has this key or SKU (a full run \
-                                  archives the product, or keeps it, as `archive_missing` says)"
-                            .into(),
-                    });
-                }
-            }
+            // longer has), never dropped in silence.
+            let found: BTreeSet<&str> = items
+                .iter()
+                .flat_map(names)
+                .chain(problems.iter().filter_map(|p| p.key.as_deref()))
+                .collect();
+            let missing: Vec<RowProblem> = only
+                .iter()
+                .filter(|k| !found.contains(k.as_str()))
+                .map(|k| RowProblem {
+                    key: Some(k.clone()),
+                    origin: "the partial sync's keys".into(),
+                    message: "not in the source: no row has this key or SKU (a full run \
+                              archives the product, or keeps it, as `archive_missing` says)"
+                        .into(),
+                })
+                .collect();
+            problems.extend(missing);
         }
         Ok(Desired {
             items,
